@@ -1,0 +1,429 @@
+//! Compiling a configuration into the decision structure (see `DESIGN.md`).
+
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
+
+use crate::config::{CorsConfig, CorsRule, Limits};
+use crate::error::{ConfigError, ErrorKind};
+use crate::pattern::{Method, Pattern};
+use crate::Profile;
+
+/// How to read and compile configurations: the profile, its limits, and our own options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Whose behaviour to reproduce.
+    pub profile: Profile,
+    /// Rule and document limits; the profile's by default.
+    pub limits: Limits,
+    /// Send `Access-Control-Allow-Credentials: true` when Allow-Origin is not `*`. S3 does;
+    /// for OSS it is our choice, on by default (SEMANTICS §1).
+    pub allow_credentials: bool,
+    /// Strict origins (SEMANTICS §7): an `Origin` that is not a serialized origin matches
+    /// only `*`. Off by default.
+    pub strict_origins: bool,
+    /// The largest compiled structure accepted, in bytes.
+    pub max_compiled_bytes: usize,
+}
+
+/// The default limit on a compiled rule set: 64 MiB.
+pub const DEFAULT_MAX_COMPILED_BYTES: usize = 64 << 20;
+
+impl Options {
+    /// The profile's defaults.
+    pub const fn new(profile: Profile) -> Options {
+        Options {
+            profile,
+            limits: Limits::of(profile),
+            allow_credentials: true,
+            strict_origins: false,
+            max_compiled_bytes: DEFAULT_MAX_COMPILED_BYTES,
+        }
+    }
+
+    /// Raises (or lowers) the rule limit.
+    pub const fn max_rules(mut self, n: usize) -> Options {
+        self.limits.max_rules = n;
+        self
+    }
+
+    /// Raises (or lowers) the document size limit.
+    pub const fn max_document_bytes(mut self, n: usize) -> Options {
+        self.limits.max_document_bytes = n;
+        self
+    }
+
+    /// Turns `Access-Control-Allow-Credentials` on or off.
+    pub const fn allow_credentials(mut self, yes: bool) -> Options {
+        self.allow_credentials = yes;
+        self
+    }
+
+    /// Turns strict origins on or off.
+    pub const fn strict_origins(mut self, yes: bool) -> Options {
+        self.strict_origins = yes;
+        self
+    }
+
+    /// Sets the limit on the compiled structure.
+    pub const fn max_compiled_bytes(mut self, n: usize) -> Options {
+        self.max_compiled_bytes = n;
+        self
+    }
+
+    /// Parses, validates and compiles a `CORSConfiguration` document.
+    pub fn compile_xml(&self, document: &[u8]) -> Result<RuleSet, ConfigError> {
+        let config = CorsConfig::from_xml_with_limits(document, self.profile, self.limits)?;
+        self.build(Some(config))
+    }
+
+    /// Validates and compiles a configuration built in code.
+    pub fn compile(&self, config: CorsConfig) -> Result<RuleSet, ConfigError> {
+        config.validate(self.profile, self.limits)?;
+        self.build(Some(config))
+    }
+
+    /// The rule set of a bucket without CORS configuration.
+    pub fn no_config(&self) -> RuleSet {
+        RuleSet { inner: Arc::new(Compiled::empty(*self, None)) }
+    }
+
+    fn build(&self, config: Option<CorsConfig>) -> Result<RuleSet, ConfigError> {
+        let compiled = Compiled::build(*self, config)?;
+        let size = compiled.memory_usage();
+        if size > self.max_compiled_bytes {
+            return Err(ConfigError::new(
+                ErrorKind::CompiledTooLarge { size, limit: self.max_compiled_bytes },
+                self.profile == Profile::Oss,
+            ));
+        }
+        Ok(RuleSet { inner: Arc::new(compiled) })
+    }
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options::new(Profile::Oss)
+    }
+}
+
+/// A compiled, immutable rule set: `Send + Sync`, cheap to clone, evaluated without
+/// allocating (see [`RuleSet::evaluate`]).
+#[derive(Clone, Debug)]
+pub struct RuleSet {
+    pub(crate) inner: Arc<Compiled>,
+}
+
+impl RuleSet {
+    /// Parses and compiles a document with the profile's defaults.
+    pub fn from_xml(document: &[u8], profile: Profile) -> Result<RuleSet, ConfigError> {
+        Options::new(profile).compile_xml(document)
+    }
+
+    /// The rule set of a bucket without CORS configuration, with the profile's defaults.
+    pub fn no_config(profile: Profile) -> RuleSet {
+        Options::new(profile).no_config()
+    }
+
+    /// The configuration it was compiled from; `None` for a bucket without one.
+    pub fn config(&self) -> Option<&CorsConfig> {
+        self.inner.config.as_ref()
+    }
+
+    /// The options it was compiled with.
+    pub fn options(&self) -> &Options {
+        &self.inner.options
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> Profile {
+        self.inner.options.profile
+    }
+
+    /// Heap bytes held by the compiled structure (configuration included).
+    pub fn memory_usage(&self) -> usize {
+        self.inner.memory_usage()
+    }
+}
+
+/// A rule with its response header values rendered once.
+#[derive(Debug)]
+pub(crate) struct CompiledRule {
+    pub(crate) wildcard_origin: bool,
+    pub(crate) allow_methods: Box<str>,
+    pub(crate) expose: Option<Box<str>>,
+    pub(crate) max_age: Option<Box<str>>,
+    pub(crate) headers: HeaderMatcher,
+}
+
+/// A rule's allowed headers, lowercased.
+#[derive(Debug, Default)]
+pub(crate) struct HeaderMatcher {
+    pub(crate) any: bool,
+    /// Sorted and deduplicated.
+    pub(crate) exact: Vec<Box<str>>,
+    pub(crate) globs: Vec<(Box<str>, Box<str>)>,
+}
+
+impl HeaderMatcher {
+    fn new(patterns: &[String]) -> HeaderMatcher {
+        let mut m = HeaderMatcher::default();
+        for p in patterns {
+            match Pattern::parse_header(p) {
+                Pattern::Any => m.any = true,
+                Pattern::Exact(e) => m.exact.push(e.into()),
+                Pattern::Glob { prefix, suffix } => m.globs.push((prefix.into(), suffix.into())),
+            }
+        }
+        m.exact.sort();
+        m.exact.dedup();
+        m.globs.sort();
+        m.globs.dedup();
+        m
+    }
+
+    /// Whether the (lowercase) header name is allowed.
+    #[inline]
+    pub(crate) fn allows(&self, name: &str) -> bool {
+        self.any
+            || self.exact.binary_search_by(|e| (**e).cmp(name)).is_ok()
+            || self.globs.iter().any(|(p, s)| crate::pattern::glob_matches(p, s, name))
+    }
+
+    fn memory_usage(&self) -> usize {
+        self.exact.capacity() * std::mem::size_of::<Box<str>>()
+            + self.exact.iter().map(|e| e.len()).sum::<usize>()
+            + self.globs.capacity() * std::mem::size_of::<(Box<str>, Box<str>)>()
+            + self.globs.iter().map(|(p, s)| p.len() + s.len()).sum::<usize>()
+    }
+}
+
+/// The rules that share one distinct origin pattern, listed per method in rule order.
+#[derive(Debug, Default)]
+pub(crate) struct Group {
+    pub(crate) by_method: [Box<[u32]>; 5],
+}
+
+/// A glob with both a prefix and a suffix, seen from one side: the id of the other side's
+/// literal, the group, and the shortest origin it can match.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Half {
+    pub(crate) other: u32,
+    pub(crate) group: u32,
+    pub(crate) min_len: u32,
+}
+
+/// What one distinct prefix (or reversed suffix) literal leads to.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Literal {
+    /// A group whose pattern is exactly this literal (prefixes only: exact origins).
+    pub(crate) exact: Option<u32>,
+    /// A group whose pattern is this literal and a star (`prefix*` or `*suffix`).
+    pub(crate) open: Option<u32>,
+    /// Globs with both halves, whose this-side half is this literal.
+    pub(crate) halves: std::ops::Range<u32>,
+}
+
+/// One side of the origin index: an anchored automaton over literals and what each leads to.
+#[derive(Debug, Default)]
+pub(crate) struct Side {
+    pub(crate) automaton: Option<AhoCorasick>,
+    pub(crate) literals: Vec<Literal>,
+    pub(crate) halves: Vec<Half>,
+}
+
+/// The origin index: in one pass each way over the origin, the groups whose pattern matches.
+#[derive(Debug, Default)]
+pub(crate) struct OriginIndex {
+    pub(crate) any: Option<u32>,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) prefixes: Side,
+    pub(crate) suffixes: Side,
+}
+
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub(crate) options: Options,
+    pub(crate) config: Option<CorsConfig>,
+    pub(crate) vary_everywhere: bool,
+    pub(crate) rules: Vec<CompiledRule>,
+    pub(crate) origins: OriginIndex,
+}
+
+impl Compiled {
+    fn empty(options: Options, config: Option<CorsConfig>) -> Compiled {
+        Compiled { options, config, vary_everywhere: false, rules: Vec::new(), origins: OriginIndex::default() }
+    }
+
+    fn build(options: Options, config: Option<CorsConfig>) -> Result<Compiled, ConfigError> {
+        let Some(cfg) = config.as_ref() else { return Ok(Compiled::empty(options, None)) };
+        let rules = cfg.rules.iter().map(compile_rule).collect();
+        let origins = build_origin_index(&cfg.rules, options.profile == Profile::Oss)?;
+        let vary_everywhere = options.profile == Profile::Oss && cfg.response_vary == Some(true);
+        Ok(Compiled { options, config, vary_everywhere, rules, origins })
+    }
+
+    fn memory_usage(&self) -> usize {
+        let strings = |v: &[String]| v.iter().map(|s| s.len() + std::mem::size_of::<String>()).sum::<usize>();
+        let config = self.config.as_ref().map_or(0, |c| {
+            c.rules
+                .iter()
+                .map(|r| {
+                    std::mem::size_of::<CorsRule>()
+                        + strings(&r.allowed_origins)
+                        + strings(&r.allowed_methods)
+                        + strings(&r.allowed_headers)
+                        + strings(&r.expose_headers)
+                        + r.id.as_ref().map_or(0, |s| s.len())
+                })
+                .sum::<usize>()
+        });
+        let rules = self
+            .rules
+            .iter()
+            .map(|r| {
+                std::mem::size_of::<CompiledRule>()
+                    + r.allow_methods.len()
+                    + r.expose.as_ref().map_or(0, |s| s.len())
+                    + r.max_age.as_ref().map_or(0, |s| s.len())
+                    + r.headers.memory_usage()
+            })
+            .sum::<usize>();
+        let o = &self.origins;
+        let groups = o
+            .groups
+            .iter()
+            .map(|g| std::mem::size_of::<Group>() + g.by_method.iter().map(|l| l.len() * 4).sum::<usize>())
+            .sum::<usize>();
+        let side = |s: &Side| {
+            s.automaton.as_ref().map_or(0, |a| a.memory_usage())
+                + s.literals.capacity() * std::mem::size_of::<Literal>()
+                + s.halves.capacity() * std::mem::size_of::<Half>()
+        };
+        std::mem::size_of::<Compiled>() + config + rules + groups + side(&o.prefixes) + side(&o.suffixes)
+    }
+}
+
+fn compile_rule(rule: &CorsRule) -> CompiledRule {
+    let wildcard_origin = rule.allowed_origins.iter().any(|o| o == "*");
+    CompiledRule {
+        wildcard_origin,
+        allow_methods: rule.allowed_methods.join(", ").into(),
+        expose: (!rule.expose_headers.is_empty()).then(|| rule.expose_headers.join(", ").into()),
+        max_age: rule.max_age_seconds.map(|a| a.to_string().into()),
+        headers: HeaderMatcher::new(&rule.allowed_headers),
+    }
+}
+
+/// Interns byte strings to dense ids, in first-seen order.
+#[derive(Default)]
+struct Interner {
+    ids: std::collections::HashMap<Vec<u8>, u32>,
+    values: Vec<Vec<u8>>,
+}
+
+impl Interner {
+    fn id(&mut self, value: &[u8]) -> u32 {
+        if let Some(&id) = self.ids.get(value) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        self.values.push(value.to_vec());
+        self.ids.insert(value.to_vec(), id);
+        id
+    }
+}
+
+fn build_origin_index(rules: &[CorsRule], oss: bool) -> Result<OriginIndex, ConfigError> {
+    // Distinct patterns become groups; each group lists, per method, the rules using it.
+    let mut group_ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut group_patterns: Vec<&str> = Vec::new();
+    let mut members: Vec<[Vec<u32>; 5]> = Vec::new();
+    for (index, rule) in rules.iter().enumerate() {
+        let methods: Vec<Method> = rule.allowed_methods.iter().filter_map(|m| Method::parse(m)).collect();
+        for origin in &rule.allowed_origins {
+            let gid = *group_ids.entry(origin.as_str()).or_insert_with(|| {
+                group_patterns.push(origin.as_str());
+                members.push(Default::default());
+                (group_patterns.len() - 1) as u32
+            });
+            for m in &methods {
+                let list = &mut members[gid as usize][m.index()];
+                if list.last() != Some(&(index as u32)) {
+                    list.push(index as u32);
+                }
+            }
+        }
+    }
+    let mut index = OriginIndex {
+        groups: members.into_iter().map(|lists| Group { by_method: lists.map(Vec::into_boxed_slice) }).collect(),
+        ..OriginIndex::default()
+    };
+
+    let mut prefixes = Interner::default();
+    let mut suffixes = Interner::default();
+    let mut prefix_lits: Vec<Literal> = Vec::new();
+    let mut suffix_lits: Vec<Literal> = Vec::new();
+    let mut prefix_halves: Vec<Vec<Half>> = Vec::new();
+    let mut suffix_halves: Vec<Vec<Half>> = Vec::new();
+    let lit = |interner: &mut Interner, lits: &mut Vec<Literal>, halves: &mut Vec<Vec<Half>>, bytes: &[u8]| {
+        let id = interner.id(bytes);
+        if id as usize == lits.len() {
+            lits.push(Literal::default());
+            halves.push(Vec::new());
+        }
+        id
+    };
+    for (gid, pattern) in group_patterns.iter().enumerate() {
+        let gid = gid as u32;
+        match Pattern::parse(pattern) {
+            Pattern::Any => index.any = Some(gid),
+            Pattern::Exact(e) => {
+                let id = lit(&mut prefixes, &mut prefix_lits, &mut prefix_halves, e.as_bytes());
+                prefix_lits[id as usize].exact = Some(gid);
+            }
+            Pattern::Glob { prefix, suffix } if suffix.is_empty() => {
+                let id = lit(&mut prefixes, &mut prefix_lits, &mut prefix_halves, prefix.as_bytes());
+                prefix_lits[id as usize].open = Some(gid);
+            }
+            Pattern::Glob { prefix, suffix } => {
+                let reversed: Vec<u8> = suffix.bytes().rev().collect();
+                let sid = lit(&mut suffixes, &mut suffix_lits, &mut suffix_halves, &reversed);
+                if prefix.is_empty() {
+                    suffix_lits[sid as usize].open = Some(gid);
+                } else {
+                    let pid = lit(&mut prefixes, &mut prefix_lits, &mut prefix_halves, prefix.as_bytes());
+                    let min_len = (prefix.len() + suffix.len()) as u32;
+                    prefix_halves[pid as usize].push(Half { other: sid, group: gid, min_len });
+                    suffix_halves[sid as usize].push(Half { other: pid, group: gid, min_len });
+                }
+            }
+        }
+    }
+    index.prefixes = side(prefixes.values, prefix_lits, prefix_halves, oss)?;
+    index.suffixes = side(suffixes.values, suffix_lits, suffix_halves, oss)?;
+    Ok(index)
+}
+
+fn side(values: Vec<Vec<u8>>, mut literals: Vec<Literal>, halves: Vec<Vec<Half>>, oss: bool) -> Result<Side, ConfigError> {
+    let mut flat = Vec::with_capacity(halves.iter().map(Vec::len).sum());
+    for (lit, hs) in literals.iter_mut().zip(halves) {
+        let start = flat.len() as u32;
+        flat.extend(hs);
+        lit.halves = start..flat.len() as u32;
+    }
+    // The empty literal (`*` alone is handled apart; an empty exact origin is not) matches
+    // at offset zero; aho-corasick reports empty matches, so it needs no special case.
+    let automaton = if values.is_empty() {
+        None
+    } else {
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .start_kind(StartKind::Anchored)
+            .kind(if values.len() <= 200 { Some(AhoCorasickKind::DFA) } else { Some(AhoCorasickKind::ContiguousNFA) })
+            .build(&values)
+            .map_err(|e| ConfigError::malformed(format!("origin patterns do not compile: {e}"), oss))?;
+        Some(ac)
+    };
+    Ok(Side { automaton, literals, halves: flat })
+}

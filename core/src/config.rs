@@ -1,0 +1,406 @@
+//! The configuration model (`CORSConfiguration`), its XML parser and serialiser, and the
+//! providers' validation, in their order.
+
+use crate::error::{ConfigError, ErrorKind};
+use crate::pattern::Method;
+
+/// Which provider's behaviour to reproduce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Profile {
+    /// Alibaba Cloud OSS (the default).
+    #[default]
+    Oss,
+    /// AWS S3 and S3-compatible servers.
+    S3,
+}
+
+impl Profile {
+    /// The provider's rule limit (10 for OSS, 100 for S3).
+    pub const fn max_rules(self) -> usize {
+        match self {
+            Profile::Oss => 10,
+            Profile::S3 => 100,
+        }
+    }
+
+    /// The provider's limit on the XML document, in bytes (16 KB for OSS, 64 KB for S3).
+    pub const fn max_document_bytes(self) -> usize {
+        match self {
+            Profile::Oss => 16 * 1024,
+            Profile::S3 => 64 * 1024,
+        }
+    }
+
+    /// The profile's name as used on the command line (`oss`, `s3`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Profile::Oss => "oss",
+            Profile::S3 => "s3",
+        }
+    }
+
+    /// Characters an `ExposeHeader` must not contain under this profile.
+    fn expose_forbidden(self, c: char) -> bool {
+        match self {
+            Profile::Oss => matches!(c, '*' | '<' | '>' | '&' | '\'' | '"'),
+            Profile::S3 => c == '*' || c.is_whitespace(),
+        }
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Profile, String> {
+        match s {
+            "oss" => Ok(Profile::Oss),
+            "s3" => Ok(Profile::S3),
+            other => Err(format!("unknown profile {other:?}: expected oss or s3")),
+        }
+    }
+}
+
+/// One `CORSRule`, values kept verbatim (case, order, duplicates).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CorsRule {
+    /// `ID` (s3 only).
+    pub id: Option<String>,
+    /// `AllowedOrigin` patterns.
+    pub allowed_origins: Vec<String>,
+    /// `AllowedMethod` values.
+    pub allowed_methods: Vec<String>,
+    /// `AllowedHeader` patterns.
+    pub allowed_headers: Vec<String>,
+    /// `ExposeHeader` names.
+    pub expose_headers: Vec<String>,
+    /// `MaxAgeSeconds`.
+    pub max_age_seconds: Option<u32>,
+}
+
+/// A bucket's CORS configuration: rules in document order, first match wins.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CorsConfig {
+    /// The rules, in document order.
+    pub rules: Vec<CorsRule>,
+    /// `ResponseVary` (oss only); `None` when absent, which means false.
+    pub response_vary: Option<bool>,
+}
+
+/// Limits applied when reading a document; the profile's by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest number of rules accepted.
+    pub max_rules: usize,
+    /// Largest XML document accepted, in bytes.
+    pub max_document_bytes: usize,
+}
+
+impl Limits {
+    /// The provider's own limits.
+    pub const fn of(profile: Profile) -> Limits {
+        Limits { max_rules: profile.max_rules(), max_document_bytes: profile.max_document_bytes() }
+    }
+}
+
+const S3_NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+const OSS_NAMESPACE: &str = "http://doc.oss-cn-hangzhou.aliyuncs.com";
+
+/// What the parser read, before the value checks: a negative or invalid number is kept as
+/// text so that the checks run in the provider's order.
+struct RawRule {
+    rule: CorsRule,
+    max_age_text: Option<String>,
+}
+
+impl CorsConfig {
+    /// Parses and validates a `CORSConfiguration` document with the profile's limits.
+    pub fn from_xml(document: &[u8], profile: Profile) -> Result<CorsConfig, ConfigError> {
+        CorsConfig::from_xml_with_limits(document, profile, Limits::of(profile))
+    }
+
+    /// Parses and validates a document with explicit limits (for servers that allow more).
+    pub fn from_xml_with_limits(
+        document: &[u8],
+        profile: Profile,
+        limits: Limits,
+    ) -> Result<CorsConfig, ConfigError> {
+        let oss = profile == Profile::Oss;
+        if document.len() > limits.max_document_bytes {
+            return Err(ConfigError::malformed(
+                format!(
+                    "the document has {} bytes, over the limit of {}",
+                    document.len(),
+                    limits.max_document_bytes
+                ),
+                oss,
+            ));
+        }
+        let text = std::str::from_utf8(document)
+            .map_err(|e| ConfigError::malformed(format!("the document is not UTF-8: {e}"), oss))?;
+        let (raw, vary_text) = parse_document(text, profile)?;
+        if raw.is_empty() {
+            return Err(ConfigError::malformed("the configuration has no CORSRule", oss));
+        }
+        if raw.len() > limits.max_rules {
+            return Err(ConfigError::new(
+                ErrorKind::TooManyRules { count: raw.len(), limit: limits.max_rules },
+                oss,
+            ));
+        }
+        let mut rules = Vec::with_capacity(raw.len());
+        for r in raw {
+            let mut rule = r.rule;
+            validate_rule(&rule, profile)?;
+            if let Some(text) = r.max_age_text {
+                rule.max_age_seconds = Some(parse_max_age(&text, oss)?);
+            }
+            rules.push(rule);
+        }
+        let response_vary = match vary_text.as_deref() {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(other) => {
+                return Err(ConfigError::malformed(
+                    format!("ResponseVary must be true or false, not {other:?}"),
+                    oss,
+                ))
+            }
+        };
+        Ok(CorsConfig { rules, response_vary })
+    }
+
+    /// Checks a configuration built in code the way a parsed one is checked.
+    pub fn validate(&self, profile: Profile, limits: Limits) -> Result<(), ConfigError> {
+        let oss = profile == Profile::Oss;
+        if self.rules.is_empty() {
+            return Err(ConfigError::malformed("the configuration has no CORSRule", oss));
+        }
+        if self.rules.len() > limits.max_rules {
+            return Err(ConfigError::new(
+                ErrorKind::TooManyRules { count: self.rules.len(), limit: limits.max_rules },
+                oss,
+            ));
+        }
+        for rule in &self.rules {
+            if rule.allowed_origins.is_empty() || rule.allowed_methods.is_empty() {
+                return Err(ConfigError::malformed("a CORSRule needs AllowedOrigin and AllowedMethod", oss));
+            }
+            if rule.id.is_some() && oss {
+                return Err(ConfigError::malformed("ID is not part of the OSS schema", oss));
+            }
+            validate_rule(rule, profile)?;
+        }
+        if self.response_vary.is_some() && !oss {
+            return Err(ConfigError::malformed("ResponseVary is not part of the S3 schema", oss));
+        }
+        Ok(())
+    }
+
+    /// Serialises to a `CORSConfiguration` document that parses back to the same rules.
+    pub fn to_xml(&self) -> String {
+        use crate::render::escape_string as esc;
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CORSConfiguration>");
+        for rule in &self.rules {
+            out.push_str("<CORSRule>");
+            if let Some(id) = &rule.id {
+                out.push_str(&format!("<ID>{}</ID>", esc(id)));
+            }
+            let lists: [(&str, &Vec<String>); 4] = [
+                ("AllowedOrigin", &rule.allowed_origins),
+                ("AllowedMethod", &rule.allowed_methods),
+                ("AllowedHeader", &rule.allowed_headers),
+                ("ExposeHeader", &rule.expose_headers),
+            ];
+            for (name, values) in lists {
+                for v in values {
+                    out.push_str(&format!("<{name}>{}</{name}>", esc(v)));
+                }
+            }
+            if let Some(age) = rule.max_age_seconds {
+                out.push_str(&format!("<MaxAgeSeconds>{age}</MaxAgeSeconds>"));
+            }
+            out.push_str("</CORSRule>");
+        }
+        if let Some(vary) = self.response_vary {
+            out.push_str(&format!("<ResponseVary>{vary}</ResponseVary>"));
+        }
+        out.push_str("</CORSConfiguration>\n");
+        out
+    }
+}
+
+fn parse_document(text: &str, profile: Profile) -> Result<(Vec<RawRule>, Option<String>), ConfigError> {
+    let oss = profile == Profile::Oss;
+    let bad = |detail: String| ConfigError::malformed(detail, oss);
+    let options = roxmltree::ParsingOptions { allow_dtd: false, ..Default::default() };
+    let doc = roxmltree::Document::parse_with_options(text, options)
+        .map_err(|e| bad(format!("not well-formed XML: {e}")))?;
+    let root = doc.root_element();
+    check_name(root, "CORSConfiguration", oss)?;
+    let mut rules = Vec::new();
+    let mut vary: Option<String> = None;
+    for child in structural_children(root, oss)? {
+        match child.tag_name().name() {
+            "CORSRule" => rules.push(parse_rule(child, profile)?),
+            "ResponseVary" if oss => {
+                if vary.is_some() {
+                    return Err(bad("ResponseVary appears twice".into()));
+                }
+                vary = Some(leaf_text(child, oss)?);
+            }
+            other => return Err(bad(format!("unexpected element <{other}> in CORSConfiguration"))),
+        }
+    }
+    Ok((rules, vary))
+}
+
+fn parse_rule(node: roxmltree::Node<'_, '_>, profile: Profile) -> Result<RawRule, ConfigError> {
+    let oss = profile == Profile::Oss;
+    let bad = |detail: String| ConfigError::malformed(detail, oss);
+    let mut rule = CorsRule::default();
+    let mut max_age_text = None;
+    for child in structural_children(node, oss)? {
+        let value = leaf_text(child, oss)?;
+        match child.tag_name().name() {
+            "AllowedOrigin" => rule.allowed_origins.push(value),
+            "AllowedMethod" => rule.allowed_methods.push(value),
+            "AllowedHeader" => rule.allowed_headers.push(value),
+            "ExposeHeader" => rule.expose_headers.push(value),
+            "MaxAgeSeconds" => {
+                if max_age_text.is_some() {
+                    return Err(bad("MaxAgeSeconds appears twice in a CORSRule".into()));
+                }
+                if !is_integer(&value) {
+                    return Err(bad(format!("MaxAgeSeconds {value:?} is not an integer")));
+                }
+                max_age_text = Some(value);
+            }
+            "ID" if !oss => {
+                if rule.id.is_some() {
+                    return Err(bad("ID appears twice in a CORSRule".into()));
+                }
+                rule.id = Some(value);
+            }
+            other => return Err(bad(format!("unexpected element <{other}> in CORSRule"))),
+        }
+    }
+    if rule.allowed_origins.is_empty() || rule.allowed_methods.is_empty() {
+        return Err(bad("a CORSRule needs AllowedOrigin and AllowedMethod".into()));
+    }
+    Ok(RawRule { rule, max_age_text })
+}
+
+/// An XML schema `int`: optional sign, digits, surrounding whitespace allowed, in range.
+fn is_integer(text: &str) -> bool {
+    text.trim().parse::<i32>().is_ok()
+}
+
+fn parse_max_age(text: &str, oss: bool) -> Result<u32, ConfigError> {
+    let value: i32 = text
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::malformed(format!("MaxAgeSeconds {text:?} is not an integer"), oss))?;
+    u32::try_from(value)
+        .map_err(|_| ConfigError::new(ErrorKind::NegativeMaxAge { value: text.trim().to_string() }, oss))
+}
+
+fn check_name(node: roxmltree::Node<'_, '_>, expected: &str, oss: bool) -> Result<(), ConfigError> {
+    let name = node.tag_name();
+    if name.name() != expected {
+        return Err(ConfigError::malformed(
+            format!("the root element is <{}>, not <{expected}>", name.name()),
+            oss,
+        ));
+    }
+    Ok(())
+}
+
+/// The element children of a container; text other than whitespace, or a foreign namespace,
+/// makes the document invalid.
+fn structural_children<'a, 'input>(
+    node: roxmltree::Node<'a, 'input>,
+    oss: bool,
+) -> Result<Vec<roxmltree::Node<'a, 'input>>, ConfigError> {
+    let mut out = Vec::new();
+    for child in node.children() {
+        if child.is_element() {
+            match child.tag_name().namespace() {
+                None | Some(S3_NAMESPACE) | Some(OSS_NAMESPACE) => {}
+                Some(ns) => {
+                    return Err(ConfigError::malformed(format!("element in unknown namespace {ns:?}"), oss))
+                }
+            }
+            out.push(child);
+        } else if child.is_text() && !child.text().unwrap_or("").trim().is_empty() {
+            return Err(ConfigError::malformed(
+                format!("unexpected text in <{}>", node.tag_name().name()),
+                oss,
+            ));
+        }
+    }
+    // The root's namespace is checked here too, once, through its children's parent.
+    match node.tag_name().namespace() {
+        None | Some(S3_NAMESPACE) | Some(OSS_NAMESPACE) => Ok(out),
+        Some(ns) => Err(ConfigError::malformed(format!("element in unknown namespace {ns:?}"), oss)),
+    }
+}
+
+/// The text of a leaf element (text and CDATA, comments skipped); a child element is an error.
+fn leaf_text(node: roxmltree::Node<'_, '_>, oss: bool) -> Result<String, ConfigError> {
+    let mut out = String::new();
+    for child in node.children() {
+        if child.is_element() {
+            return Err(ConfigError::malformed(
+                format!("<{}> must not contain elements", node.tag_name().name()),
+                oss,
+            ));
+        }
+        if child.is_text() {
+            out.push_str(child.text().unwrap_or(""));
+        }
+    }
+    Ok(out)
+}
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(|c| (c < ' ' && c != '\t') || c == '\u{7f}')
+}
+
+fn control_check(element: &'static str, values: &[String], oss: bool) -> Result<(), ConfigError> {
+    match values.iter().find(|v| has_control(v)) {
+        Some(v) => Err(ConfigError::new(ErrorKind::ControlCharacter { element, value: v.clone() }, oss)),
+        None => Ok(()),
+    }
+}
+
+/// The per-rule checks of SEMANTICS §2 step 3, in order.
+fn validate_rule(rule: &CorsRule, profile: Profile) -> Result<(), ConfigError> {
+    let oss = profile == Profile::Oss;
+    if let Some(id) = &rule.id {
+        control_check("ID", std::slice::from_ref(id), oss)?;
+        let len = id.chars().count();
+        if len > 255 {
+            return Err(ConfigError::new(ErrorKind::IdTooLong { len }, oss));
+        }
+    }
+    for m in &rule.allowed_methods {
+        if Method::parse(m).is_none() {
+            return Err(ConfigError::new(ErrorKind::UnsupportedMethod { method: m.clone() }, oss));
+        }
+    }
+    control_check("AllowedOrigin", &rule.allowed_origins, oss)?;
+    if let Some(o) = rule.allowed_origins.iter().find(|o| o.matches('*').count() > 1) {
+        return Err(ConfigError::new(ErrorKind::OriginWildcards { origin: o.clone() }, oss));
+    }
+    control_check("AllowedHeader", &rule.allowed_headers, oss)?;
+    if let Some(h) = rule.allowed_headers.iter().find(|h| h.matches('*').count() > 1) {
+        return Err(ConfigError::new(ErrorKind::HeaderWildcards { header: h.clone() }, oss));
+    }
+    control_check("ExposeHeader", &rule.expose_headers, oss)?;
+    for h in &rule.expose_headers {
+        if let Some(found) = h.chars().find(|&c| profile.expose_forbidden(c)) {
+            return Err(ConfigError::new(ErrorKind::ExposeHeaderChar { header: h.clone(), found }, oss));
+        }
+    }
+    Ok(())
+}

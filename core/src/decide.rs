@@ -1,0 +1,309 @@
+//! The hot path: one request against a compiled rule set, without allocating.
+
+use aho_corasick::{automaton::OverlappingState, Anchored, Input};
+
+use crate::compile::{CompiledRule, Group, Literal, RuleSet, Side};
+use crate::pattern::{is_serialized_origin, Method};
+use crate::render::{self, Refusal};
+use crate::request::{ErrorResponse, Request, Response, Target};
+use crate::Profile;
+
+/// Per-caller working memory for [`RuleSet::evaluate`]. Keep one per thread and reuse it:
+/// after its buffers have grown to the largest request seen, evaluation allocates nothing.
+#[derive(Debug, Default, Clone)]
+pub struct Scratch {
+    acrh: String,
+    message: String,
+    body: String,
+    reversed: Vec<u8>,
+    prefix_ids: Vec<u32>,
+    suffix_ids: Vec<u32>,
+    prefix_stamps: Vec<u32>,
+    suffix_stamps: Vec<u32>,
+    epoch: u32,
+}
+
+impl Scratch {
+    /// An empty scratch space.
+    pub fn new() -> Scratch {
+        Scratch::default()
+    }
+
+    fn next_epoch(&mut self) -> u32 {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.prefix_stamps.iter_mut().for_each(|s| *s = 0);
+            self.suffix_stamps.iter_mut().for_each(|s| *s = 0);
+            self.epoch = 1;
+        }
+        self.epoch
+    }
+}
+
+/// The refusal of a preflight: status, code, message and XML body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused<'a> {
+    /// Why.
+    pub reason: Refusal,
+    /// The provider's code.
+    pub code: &'static str,
+    /// The provider's message.
+    pub message: &'a str,
+    /// The XML error body.
+    pub body: &'a str,
+}
+
+/// The engine's answer, borrowed from the rule set, the request and the scratch space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision<'a> {
+    /// The status of a preflight response; `None` for an actual request.
+    pub status: Option<u16>,
+    /// The matched rule (0-based).
+    pub rule: Option<usize>,
+    /// Header values in [`render::HEADER_ORDER`]; `None` means not sent.
+    pub values: [Option<&'a str>; 7],
+    /// For a refused preflight.
+    pub refused: Option<Refused<'a>>,
+}
+
+impl<'a> Decision<'a> {
+    /// The headers to send, in order.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &'a str)> + '_ {
+        render::HEADER_ORDER.iter().zip(self.values.iter()).filter_map(|(n, v)| v.map(|v| (*n, v)))
+    }
+
+    /// An owned copy, as the reference matcher returns it.
+    pub fn to_response(&self) -> Response {
+        Response {
+            status: self.status,
+            headers: self.headers().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            error: self.refused.map(|r| ErrorResponse {
+                code: r.code.to_string(),
+                message: r.message.to_string(),
+                body: r.body.to_string(),
+            }),
+            rule: self.rule,
+        }
+    }
+}
+
+const ACAO: usize = 0;
+const ACAM: usize = 1;
+const ACAH: usize = 2;
+const ACEH: usize = 3;
+const ACMA: usize = 4;
+const ACAC: usize = 5;
+const VARY: usize = 6;
+
+impl RuleSet {
+    /// Decides a request: a preflight (`OPTIONS`) gets a full response, an actual request
+    /// the headers to add. Allocates nothing once `scratch` has grown to the request's size.
+    pub fn evaluate<'a>(&'a self, req: &Request<'a>, scratch: &'a mut Scratch) -> Decision<'a> {
+        let c = &*self.inner;
+        let profile = c.options.profile;
+        let has_config = c.config.is_some() && req.target != Target::MissingBucket;
+        let mut d = Decision { status: None, rule: None, values: [None; 7], refused: None };
+        if has_config && c.vary_everywhere {
+            d.values[VARY] = Some(render::OSS_VARY);
+        }
+        let preflight = req.is_preflight();
+        let Some(origin) = req.origin else {
+            return if preflight { refuse(d, Refusal::NoOrigin, profile, req, scratch) } else { d };
+        };
+        let method = if preflight {
+            let parsed = req.acrm.map(Method::parse);
+            if let Some(None) = parsed {
+                return refuse(d, Refusal::InvalidAcrm, profile, req, scratch);
+            }
+            if req.target == Target::MissingBucket {
+                return refuse(d, Refusal::NoBucket, profile, req, scratch);
+            }
+            if !has_config {
+                return refuse(d, Refusal::NotEnabled, profile, req, scratch);
+            }
+            match parsed {
+                Some(Some(m)) => Some(m),
+                _ => return refuse(d, Refusal::NoAcrm, profile, req, scratch),
+            }
+        } else {
+            if !has_config {
+                return d;
+            }
+            Method::parse(req.acrm.unwrap_or(req.method))
+        };
+        lower_acrh(req.acrh, &mut scratch.acrh);
+        let found = match method {
+            Some(m) => first_match(self, origin, m, scratch),
+            None => None,
+        };
+        let Some(index) = found else {
+            return if preflight { refuse(d, Refusal::Denied, profile, req, scratch) } else { d };
+        };
+        let scratch: &'a Scratch = scratch;
+        let rule: &'a CompiledRule = &c.rules[index];
+        d.rule = Some(index);
+        d.status = preflight.then_some(200);
+        d.values[ACAO] = Some(if rule.wildcard_origin { "*" } else { origin });
+        d.values[ACAM] = Some(&rule.allow_methods);
+        d.values[ACAH] = (!scratch.acrh.is_empty()).then_some(scratch.acrh.as_str());
+        d.values[ACEH] = rule.expose.as_deref();
+        d.values[ACMA] = rule.max_age.as_deref();
+        d.values[ACAC] = (!rule.wildcard_origin && c.options.allow_credentials).then_some("true");
+        if profile == Profile::S3 {
+            d.values[VARY] = Some(render::S3_VARY);
+        }
+        d
+    }
+
+    /// Convenience: [`RuleSet::evaluate`] with a fresh scratch space, as an owned response.
+    pub fn respond(&self, req: &Request<'_>) -> Response {
+        let mut scratch = Scratch::new();
+        self.evaluate(req, &mut scratch).to_response()
+    }
+}
+
+/// Writes the lowercased items of `Access-Control-Request-Headers`, joined by `", "`.
+fn lower_acrh(acrh: Option<&str>, out: &mut String) {
+    out.clear();
+    let Some(list) = acrh else { return };
+    for item in list.split(',') {
+        let item = item.trim_matches(|c| c == ' ' || c == '\t');
+        if item.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        let start = out.len();
+        out.push_str(item);
+        out[start..].make_ascii_lowercase();
+    }
+}
+
+fn refuse<'a>(
+    mut d: Decision<'a>,
+    reason: Refusal,
+    profile: Profile,
+    req: &Request<'a>,
+    scratch: &'a mut Scratch,
+) -> Decision<'a> {
+    let code = reason.code(profile);
+    scratch.message.clear();
+    scratch.message.push_str(reason.static_message(profile));
+    if reason == Refusal::InvalidAcrm {
+        scratch.message.push_str(req.acrm.unwrap_or(""));
+    }
+    let resource_type = if reason == Refusal::Denied { req.target.resource_type() } else { "BUCKET" };
+    let extras = reason.s3_extras(profile).then(|| (req.acrm.unwrap_or("OPTIONS"), resource_type));
+    scratch.body.clear();
+    render::error_body(&mut scratch.body, code, &scratch.message, extras, req.request_id, req.host_id);
+    let scratch: &'a Scratch = scratch;
+    d.status = Some(reason.status(profile));
+    d.refused = Some(Refused { reason, code, message: &scratch.message, body: &scratch.body });
+    d
+}
+
+/// The lowest rule whose origin, method and headers all match.
+fn first_match(set: &RuleSet, origin: &str, method: Method, scratch: &mut Scratch) -> Option<usize> {
+    let c = &*set.inner;
+    let idx = &c.origins;
+    let epoch = scratch.next_epoch();
+    let mut best = u32::MAX;
+    let headers = scratch.acrh.as_str();
+    let consider = |group: u32, best: &mut u32| {
+        let Group { by_method } = &idx.groups[group as usize];
+        for &r in by_method[method.index()].iter() {
+            if r >= *best {
+                break;
+            }
+            if headers_allowed(&c.rules[r as usize], headers) {
+                *best = r;
+                break;
+            }
+        }
+    };
+    if let Some(any) = idx.any {
+        consider(any, &mut best);
+    }
+    if c.options.strict_origins && !is_serialized_origin(origin) {
+        return (best != u32::MAX).then_some(best as usize);
+    }
+    let bytes = origin.as_bytes();
+    // Prefix side: literals the origin starts with.
+    let prefix_count = walk(&idx.prefixes, bytes, &mut scratch.prefix_ids, &mut scratch.prefix_stamps, epoch, |lit, end| {
+        if end == bytes.len() {
+            if let Some(g) = lit.exact {
+                consider(g, &mut best);
+            }
+        }
+        if let Some(g) = lit.open {
+            consider(g, &mut best);
+        }
+    });
+    // Suffix side: reversed literals the reversed origin starts with.
+    scratch.reversed.clear();
+    scratch.reversed.extend(bytes.iter().rev());
+    let suffix_count =
+        walk(&idx.suffixes, &scratch.reversed, &mut scratch.suffix_ids, &mut scratch.suffix_stamps, epoch, |lit, _| {
+            if let Some(g) = lit.open {
+                consider(g, &mut best);
+            }
+        });
+    // Globs with both halves: enumerate the side with fewer, check the other by its stamp.
+    let (ids, this, other_stamps) = if prefix_count <= suffix_count {
+        (&scratch.prefix_ids, &idx.prefixes, &scratch.suffix_stamps)
+    } else {
+        (&scratch.suffix_ids, &idx.suffixes, &scratch.prefix_stamps)
+    };
+    for &id in ids {
+        let lit = &this.literals[id as usize];
+        for half in &this.halves[lit.halves.start as usize..lit.halves.end as usize] {
+            if other_stamps[half.other as usize] == epoch && bytes.len() >= half.min_len as usize {
+                consider(half.group, &mut best);
+            }
+        }
+    }
+    (best != u32::MAX).then_some(best as usize)
+}
+
+/// Runs one side's anchored automaton, stamping and listing each literal found, calling
+/// `found` for each; returns how many two-sided globs the found literals lead to.
+fn walk(
+    side: &Side,
+    haystack: &[u8],
+    ids: &mut Vec<u32>,
+    stamps: &mut Vec<u32>,
+    epoch: u32,
+    mut found: impl FnMut(&Literal, usize),
+) -> usize {
+    ids.clear();
+    let Some(ac) = side.automaton.as_ref() else { return 0 };
+    if stamps.len() < side.literals.len() {
+        stamps.resize(side.literals.len(), 0);
+    }
+    let input = Input::new(haystack).anchored(Anchored::Yes);
+    let mut state = OverlappingState::start();
+    let mut count = 0;
+    loop {
+        // The automaton is built for anchored searches, so this cannot fail.
+        if ac.try_find_overlapping(input.clone(), &mut state).is_err() {
+            break;
+        }
+        let Some(m) = state.get_match() else { break };
+        let id = m.pattern().as_u32();
+        stamps[id as usize] = epoch;
+        ids.push(id);
+        let lit = &side.literals[id as usize];
+        count += lit.halves.len();
+        found(lit, m.end());
+    }
+    count
+}
+
+#[inline]
+fn headers_allowed(rule: &CompiledRule, joined: &str) -> bool {
+    if joined.is_empty() || rule.headers.any {
+        return true;
+    }
+    joined.split(", ").all(|h| rule.headers.allows(h))
+}

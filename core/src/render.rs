@@ -1,0 +1,155 @@
+//! What goes on the wire: header names, the providers' messages, XML error bodies.
+
+use crate::Profile;
+
+/// `Access-Control-Allow-Origin`
+pub const ALLOW_ORIGIN: &str = "Access-Control-Allow-Origin";
+/// `Access-Control-Allow-Methods`
+pub const ALLOW_METHODS: &str = "Access-Control-Allow-Methods";
+/// `Access-Control-Allow-Headers`
+pub const ALLOW_HEADERS: &str = "Access-Control-Allow-Headers";
+/// `Access-Control-Expose-Headers`
+pub const EXPOSE_HEADERS: &str = "Access-Control-Expose-Headers";
+/// `Access-Control-Max-Age`
+pub const MAX_AGE: &str = "Access-Control-Max-Age";
+/// `Access-Control-Allow-Credentials`
+pub const ALLOW_CREDENTIALS: &str = "Access-Control-Allow-Credentials";
+/// `Vary`
+pub const VARY: &str = "Vary";
+
+/// Response header names in the order they are sent.
+pub const HEADER_ORDER: [&str; 7] =
+    [ALLOW_ORIGIN, ALLOW_METHODS, ALLOW_HEADERS, EXPOSE_HEADERS, MAX_AGE, ALLOW_CREDENTIALS, VARY];
+
+/// S3's `Vary` on every matched CORS response.
+pub const S3_VARY: &str = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method";
+/// OSS's `Vary` when `ResponseVary` is true.
+pub const OSS_VARY: &str = "Origin";
+
+pub(crate) const MSG_NO_ORIGIN: &str = "Insufficient information. Origin request header needed.";
+pub(crate) const MSG_OSS_NO_ACRM: &str =
+    "Insufficient information. Request Access-Control-Request-Method header needed.";
+pub(crate) const MSG_S3_NO_ACRM: &str = "Invalid Access-Control-Request-Method: null";
+pub(crate) const MSG_INVALID_ACRM_PREFIX: &str = "Invalid Access-Control-Request-Method: ";
+pub(crate) const MSG_OSS_DENIED: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not whitelisted by the resource's CORS spec.";
+pub(crate) const MSG_S3_DENIED: &str = "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
+pub(crate) const MSG_S3_NOT_ENABLED: &str = "CORSResponse: CORS is not enabled for this bucket.";
+pub(crate) const MSG_S3_NO_BUCKET: &str = "CORSResponse: Bucket not found";
+pub(crate) const MSG_OSS_NO_BUCKET: &str = "The specified bucket does not exist.";
+
+/// Why a preflight is refused. The message is the provider's, per profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No `Origin` header: 400.
+    NoOrigin,
+    /// An `Access-Control-Request-Method` that is not one of the five: 400.
+    InvalidAcrm,
+    /// The bucket does not exist: 403 (s3) or 404 (oss).
+    NoBucket,
+    /// The bucket has no CORS configuration: 403.
+    NotEnabled,
+    /// No `Access-Control-Request-Method` header: 400.
+    NoAcrm,
+    /// No rule matched: 403.
+    Denied,
+}
+
+impl Refusal {
+    /// HTTP status.
+    pub fn status(self, profile: Profile) -> u16 {
+        match (self, profile) {
+            (Refusal::NoOrigin | Refusal::InvalidAcrm | Refusal::NoAcrm, _) => 400,
+            (Refusal::NoBucket, Profile::Oss) => 404,
+            _ => 403,
+        }
+    }
+
+    /// Error code.
+    pub fn code(self, profile: Profile) -> &'static str {
+        match (self, profile) {
+            (Refusal::NoOrigin | Refusal::InvalidAcrm | Refusal::NoAcrm, _) => "BadRequest",
+            (Refusal::NoBucket, Profile::Oss) => "NoSuchBucket",
+            _ => "AccessForbidden",
+        }
+    }
+
+    /// The message, except for `InvalidAcrm`, whose message ends with the request's value.
+    pub fn static_message(self, profile: Profile) -> &'static str {
+        match (self, profile) {
+            (Refusal::NoOrigin, _) => MSG_NO_ORIGIN,
+            (Refusal::InvalidAcrm, _) => MSG_INVALID_ACRM_PREFIX,
+            (Refusal::NoBucket, Profile::Oss) => MSG_OSS_NO_BUCKET,
+            (Refusal::NoBucket, Profile::S3) => MSG_S3_NO_BUCKET,
+            (Refusal::NotEnabled | Refusal::Denied, Profile::Oss) => MSG_OSS_DENIED,
+            (Refusal::NotEnabled, Profile::S3) => MSG_S3_NOT_ENABLED,
+            (Refusal::NoAcrm, Profile::Oss) => MSG_OSS_NO_ACRM,
+            (Refusal::NoAcrm, Profile::S3) => MSG_S3_NO_ACRM,
+            (Refusal::Denied, Profile::S3) => MSG_S3_DENIED,
+        }
+    }
+
+    /// Whether S3 adds `<Method>` and `<ResourceType>` to the body (its 403s).
+    pub fn s3_extras(self, profile: Profile) -> bool {
+        profile == Profile::S3 && matches!(self, Refusal::NoBucket | Refusal::NotEnabled | Refusal::Denied)
+    }
+}
+
+/// Appends `s` escaped as XML text content (`&`, `<`, `>`; quotes need no escape there, and
+/// the providers' messages carry a literal apostrophe).
+pub fn escape_into(out: &mut String, s: &str) {
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => continue,
+        };
+        out.push_str(&s[last..i]);
+        out.push_str(rep);
+        last = i + 1;
+    }
+    out.push_str(&s[last..]);
+}
+
+/// `s` escaped as XML text content.
+pub fn escape_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape_into(&mut out, s);
+    out
+}
+
+/// Appends the provider's XML error body. `extras` are S3's `(Method, ResourceType)`.
+pub fn error_body(
+    out: &mut String,
+    code: &str,
+    message: &str,
+    extras: Option<(&str, &str)>,
+    request_id: Option<&str>,
+    host_id: Option<&str>,
+) {
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
+    escape_into(out, code);
+    out.push_str("</Code><Message>");
+    escape_into(out, message);
+    out.push_str("</Message>");
+    if let Some((method, resource_type)) = extras {
+        out.push_str("<Method>");
+        escape_into(out, method);
+        out.push_str("</Method><ResourceType>");
+        out.push_str(resource_type);
+        out.push_str("</ResourceType>");
+    }
+    for (name, value) in [("RequestId", request_id), ("HostId", host_id)] {
+        if let Some(v) = value {
+            out.push('<');
+            out.push_str(name);
+            out.push('>');
+            escape_into(out, v);
+            out.push_str("</");
+            out.push_str(name);
+            out.push('>');
+        }
+    }
+    out.push_str("</Error>");
+}
