@@ -405,7 +405,12 @@ fn build_origin_index(rules: &[CorsRule], oss: bool) -> Result<OriginIndex, Conf
     Ok(index)
 }
 
-fn side(values: Vec<Vec<u8>>, mut literals: Vec<Literal>, halves: Vec<Vec<Half>>, oss: bool) -> Result<Side, ConfigError> {
+fn side(
+    values: Vec<Vec<u8>>,
+    mut literals: Vec<Literal>,
+    halves: Vec<Vec<Half>>,
+    oss: bool,
+) -> Result<Side, ConfigError> {
     let mut flat = Vec::with_capacity(halves.iter().map(Vec::len).sum());
     for (lit, hs) in literals.iter_mut().zip(halves) {
         let start = flat.len() as u32;

@@ -118,19 +118,11 @@ impl CorsConfig {
     }
 
     /// Parses and validates a document with explicit limits (for servers that allow more).
-    pub fn from_xml_with_limits(
-        document: &[u8],
-        profile: Profile,
-        limits: Limits,
-    ) -> Result<CorsConfig, ConfigError> {
+    pub fn from_xml_with_limits(document: &[u8], profile: Profile, limits: Limits) -> Result<CorsConfig, ConfigError> {
         let oss = profile == Profile::Oss;
         if document.len() > limits.max_document_bytes {
             return Err(ConfigError::malformed(
-                format!(
-                    "the document has {} bytes, over the limit of {}",
-                    document.len(),
-                    limits.max_document_bytes
-                ),
+                format!("the document has {} bytes, over the limit of {}", document.len(), limits.max_document_bytes),
                 oss,
             ));
         }
@@ -141,10 +133,7 @@ impl CorsConfig {
             return Err(ConfigError::malformed("the configuration has no CORSRule", oss));
         }
         if raw.len() > limits.max_rules {
-            return Err(ConfigError::new(
-                ErrorKind::TooManyRules { count: raw.len(), limit: limits.max_rules },
-                oss,
-            ));
+            return Err(ConfigError::new(ErrorKind::TooManyRules { count: raw.len(), limit: limits.max_rules }, oss));
         }
         let mut rules = Vec::with_capacity(raw.len());
         for r in raw {
@@ -160,10 +149,7 @@ impl CorsConfig {
             Some("true") => Some(true),
             Some("false") => Some(false),
             Some(other) => {
-                return Err(ConfigError::malformed(
-                    format!("ResponseVary must be true or false, not {other:?}"),
-                    oss,
-                ))
+                return Err(ConfigError::malformed(format!("ResponseVary must be true or false, not {other:?}"), oss))
             }
         };
         Ok(CorsConfig { rules, response_vary })
@@ -233,8 +219,8 @@ fn parse_document(text: &str, profile: Profile) -> Result<(Vec<RawRule>, Option<
     let oss = profile == Profile::Oss;
     let bad = |detail: String| ConfigError::malformed(detail, oss);
     let options = roxmltree::ParsingOptions { allow_dtd: false, ..Default::default() };
-    let doc = roxmltree::Document::parse_with_options(text, options)
-        .map_err(|e| bad(format!("not well-formed XML: {e}")))?;
+    let doc =
+        roxmltree::Document::parse_with_options(text, options).map_err(|e| bad(format!("not well-formed XML: {e}")))?;
     let root = doc.root_element();
     check_name(root, "CORSConfiguration", oss)?;
     let mut rules = Vec::new();
@@ -307,10 +293,7 @@ fn parse_max_age(text: &str, oss: bool) -> Result<u32, ConfigError> {
 fn check_name(node: roxmltree::Node<'_, '_>, expected: &str, oss: bool) -> Result<(), ConfigError> {
     let name = node.tag_name();
     if name.name() != expected {
-        return Err(ConfigError::malformed(
-            format!("the root element is <{}>, not <{expected}>", name.name()),
-            oss,
-        ));
+        return Err(ConfigError::malformed(format!("the root element is <{}>, not <{expected}>", name.name()), oss));
     }
     Ok(())
 }
@@ -326,16 +309,11 @@ fn structural_children<'a, 'input>(
         if child.is_element() {
             match child.tag_name().namespace() {
                 None | Some(S3_NAMESPACE) | Some(OSS_NAMESPACE) => {}
-                Some(ns) => {
-                    return Err(ConfigError::malformed(format!("element in unknown namespace {ns:?}"), oss))
-                }
+                Some(ns) => return Err(ConfigError::malformed(format!("element in unknown namespace {ns:?}"), oss)),
             }
             out.push(child);
         } else if child.is_text() && !child.text().unwrap_or("").trim().is_empty() {
-            return Err(ConfigError::malformed(
-                format!("unexpected text in <{}>", node.tag_name().name()),
-                oss,
-            ));
+            return Err(ConfigError::malformed(format!("unexpected text in <{}>", node.tag_name().name()), oss));
         }
     }
     // The root's namespace is checked here too, once, through its children's parent.
@@ -350,10 +328,7 @@ fn leaf_text(node: roxmltree::Node<'_, '_>, oss: bool) -> Result<String, ConfigE
     let mut out = String::new();
     for child in node.children() {
         if child.is_element() {
-            return Err(ConfigError::malformed(
-                format!("<{}> must not contain elements", node.tag_name().name()),
-                oss,
-            ));
+            return Err(ConfigError::malformed(format!("<{}> must not contain elements", node.tag_name().name()), oss));
         }
         if child.is_text() {
             out.push_str(child.text().unwrap_or(""));

@@ -230,16 +230,17 @@ fn first_match(set: &RuleSet, origin: &str, method: Method, scratch: &mut Scratc
     }
     let bytes = origin.as_bytes();
     // Prefix side: literals the origin starts with.
-    let prefix_count = walk(&idx.prefixes, bytes, &mut scratch.prefix_ids, &mut scratch.prefix_stamps, epoch, |lit, end| {
-        if end == bytes.len() {
-            if let Some(g) = lit.exact {
+    let prefix_count =
+        walk(&idx.prefixes, bytes, &mut scratch.prefix_ids, &mut scratch.prefix_stamps, epoch, |lit, end| {
+            if end == bytes.len() {
+                if let Some(g) = lit.exact {
+                    consider(g, &mut best);
+                }
+            }
+            if let Some(g) = lit.open {
                 consider(g, &mut best);
             }
-        }
-        if let Some(g) = lit.open {
-            consider(g, &mut best);
-        }
-    });
+        });
     // Suffix side: reversed literals the reversed origin starts with.
     scratch.reversed.clear();
     scratch.reversed.extend(bytes.iter().rev());

@@ -103,39 +103,27 @@ impl ConfigError {
                 "InvalidRequest",
                 format!("Found unsupported HTTP method in CORS config. Unsupported method is {method}"),
             ),
-            ErrorKind::OriginWildcards { origin } => (
-                400,
-                "InvalidRequest",
-                format!("AllowedOrigin \"{origin}\" can not have more than one wildcard."),
-            ),
-            ErrorKind::HeaderWildcards { header } => (
-                400,
-                "InvalidRequest",
-                format!("AllowedHeader \"{header}\" can not have more than one wildcard."),
-            ),
-            ErrorKind::ExposeHeaderChar { found: '*', .. } => (
-                400,
-                "InvalidRequest",
-                "We currently do not support wildcard for ExposeHeader.".to_string(),
-            ),
-            ErrorKind::ExposeHeaderChar { header, .. } => (
-                400,
-                "InvalidRequest",
-                format!("ExposeHeader \"{header}\" contains an invalid character."),
-            ),
+            ErrorKind::OriginWildcards { origin } => {
+                (400, "InvalidRequest", format!("AllowedOrigin \"{origin}\" can not have more than one wildcard."))
+            }
+            ErrorKind::HeaderWildcards { header } => {
+                (400, "InvalidRequest", format!("AllowedHeader \"{header}\" can not have more than one wildcard."))
+            }
+            ErrorKind::ExposeHeaderChar { found: '*', .. } => {
+                (400, "InvalidRequest", "We currently do not support wildcard for ExposeHeader.".to_string())
+            }
+            ErrorKind::ExposeHeaderChar { header, .. } => {
+                (400, "InvalidRequest", format!("ExposeHeader \"{header}\" contains an invalid character."))
+            }
             ErrorKind::NegativeMaxAge { .. } => {
                 (400, "InvalidArgument", "MaxAgeSeconds must not be negative.".to_string())
             }
-            ErrorKind::ControlCharacter { element, .. } => (
-                400,
-                "InvalidRequest",
-                format!("{element} contains a control character."),
-            ),
-            ErrorKind::IdTooLong { .. } => (
-                400,
-                "InvalidArgument",
-                "The ID of a CORS rule can not be longer than 255 characters.".to_string(),
-            ),
+            ErrorKind::ControlCharacter { element, .. } => {
+                (400, "InvalidRequest", format!("{element} contains a control character."))
+            }
+            ErrorKind::IdTooLong { .. } => {
+                (400, "InvalidArgument", "The ID of a CORS rule can not be longer than 255 characters.".to_string())
+            }
             ErrorKind::CompiledTooLarge { size, limit } => (
                 400,
                 "InvalidRequest",

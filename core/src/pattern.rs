@@ -122,7 +122,9 @@ pub fn is_serialized_origin(origin: &str) -> bool {
     let (host, port) = if let Some(stripped) = rest.strip_prefix('[') {
         // IPv6 literal
         let Some((inside, after)) = stripped.split_once(']') else { return false };
-        if inside.is_empty() || !inside.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase() || b == b':' || b == b'.') {
+        if inside.is_empty()
+            || !inside.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase() || b == b':' || b == b'.')
+        {
             return false;
         }
         match after {

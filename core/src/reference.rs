@@ -116,7 +116,13 @@ fn actual(config: Option<&CorsConfig>, options: &Options, req: &Request<'_>) -> 
     }
 }
 
-fn first_match(config: &CorsConfig, options: &Options, origin: &str, method: &str, headers: &[String]) -> Option<usize> {
+fn first_match(
+    config: &CorsConfig,
+    options: &Options,
+    origin: &str,
+    method: &str,
+    headers: &[String],
+) -> Option<usize> {
     config
         .rules
         .iter()
@@ -168,4 +174,3 @@ fn refuse(refusal: Refusal, options: &Options, req: &Request<'_>) -> Response {
         rule: None,
     }
 }
-

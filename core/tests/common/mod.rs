@@ -104,7 +104,7 @@ impl Case {
 }
 
 /// Text of `<name>` in an XML body (values in the corpus have no markup).
-pub fn element<'a>(body: &'a str, name: &str) -> Option<String> {
+pub fn element(body: &str, name: &str) -> Option<String> {
     let open = format!("<{name}>");
     let close = format!("</{name}>");
     let start = body.find(&open)? + open.len();
@@ -137,10 +137,8 @@ pub fn check(case: &Case, got: &Response) -> Result<(), String> {
         }
     }
     if let Some(want) = expect.get("headers_exact").and_then(Value::as_array) {
-        let want: Vec<(String, String)> = want
-            .iter()
-            .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().unwrap().to_string()))
-            .collect();
+        let want: Vec<(String, String)> =
+            want.iter().map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().unwrap().to_string())).collect();
         if want != got.headers {
             problems.push(format!("headers: want {want:?}, got {:?}", got.headers));
         }

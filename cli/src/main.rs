@@ -1,0 +1,388 @@
+//! `corsmatch`: evaluate, check and explain bucket CORS from the command line.
+//!
+//! Exit codes: 0 success; 1 an invalid configuration (printed as the provider's
+//! `{"code":..,"message":..}`); 2 a usage error or an unreadable file.
+
+use std::io::{BufRead, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use corsmatch::{ConfigError, Explanation, Options, Profile, Request, RuleSet, Scratch, Skipped, Target, Verdict};
+use serde::{Deserialize, Serialize};
+
+#[derive(Parser)]
+#[command(name = "corsmatch", version, about = "Bucket CORS decided exactly as OSS and S3 decide it")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate one request (flags) or many (--requests FILE.jsonl); prints JSON.
+    Eval(EvalArgs),
+    /// Validate a configuration: exit 0 with its summary, or 1 with the provider's error.
+    Check(ConfigArgs),
+    /// Explain one request: what each rule made of it, and which rule won.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args)]
+struct ConfigArgs {
+    /// The CORSConfiguration XML document.
+    #[arg(long, value_name = "FILE", required_unless_present = "no_config", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Evaluate against a bucket without CORS configuration.
+    #[arg(long)]
+    no_config: bool,
+    /// Whose behaviour to reproduce.
+    #[arg(long, default_value = "oss", value_parser = ["oss", "s3"])]
+    profile: String,
+    /// Raise the profile's rule limit (10 for oss, 100 for s3).
+    #[arg(long, value_name = "N")]
+    max_rules: Option<usize>,
+    /// Raise the profile's document size limit (16 KB for oss, 64 KB for s3).
+    #[arg(long, value_name = "BYTES")]
+    max_document_bytes: Option<usize>,
+    /// Strict origins: an Origin that is not scheme://host[:port] matches only `*`.
+    #[arg(long)]
+    strict_origins: bool,
+    /// Never send Access-Control-Allow-Credentials.
+    #[arg(long)]
+    no_credentials: bool,
+}
+
+#[derive(Args)]
+struct RequestArgs {
+    /// The request's method (OPTIONS for a preflight).
+    #[arg(long, required_unless_present = "requests")]
+    method: Option<String>,
+    /// Origin header.
+    #[arg(long)]
+    origin: Option<String>,
+    /// Access-Control-Request-Method header.
+    #[arg(long)]
+    acrm: Option<String>,
+    /// Access-Control-Request-Headers header.
+    #[arg(long)]
+    acrh: Option<String>,
+    /// What the request addresses.
+    #[arg(long, default_value = "object", value_parser = ["object", "bucket", "nonexistent-bucket"])]
+    target: String,
+    /// RequestId for error bodies.
+    #[arg(long)]
+    request_id: Option<String>,
+    /// HostId for error bodies.
+    #[arg(long)]
+    host_id: Option<String>,
+    /// Read one JSON request per line from FILE (`-` for standard input) instead.
+    #[arg(long, value_name = "FILE.jsonl", conflicts_with_all = ["method", "origin", "acrm", "acrh"])]
+    requests: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(flatten)]
+    request: RequestArgs,
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// The request's method (OPTIONS for a preflight).
+    #[arg(long)]
+    method: String,
+    /// Origin header.
+    #[arg(long)]
+    origin: Option<String>,
+    /// Access-Control-Request-Method header.
+    #[arg(long)]
+    acrm: Option<String>,
+    /// Access-Control-Request-Headers header.
+    #[arg(long)]
+    acrh: Option<String>,
+    /// What the request addresses.
+    #[arg(long, default_value = "object", value_parser = ["object", "bucket", "nonexistent-bucket"])]
+    target: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A failure and its exit code.
+struct Failure {
+    code: u8,
+    text: String,
+}
+
+impl Failure {
+    fn usage(text: impl Into<String>) -> Failure {
+        Failure { code: 2, text: format!("corsmatch: {}", text.into()) }
+    }
+
+    fn config(e: &ConfigError) -> Failure {
+        Failure { code: 1, text: serde_json::json!({"code": e.code(), "message": e.message()}).to_string() }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Eval(args) => eval(args),
+        Command::Check(args) => check(args),
+        Command::Explain(args) => explain(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            if f.code == 1 {
+                println!("{}", f.text);
+            } else {
+                eprintln!("{}", f.text);
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn options(args: &ConfigArgs) -> Options {
+    let profile: Profile = args.profile.parse().expect("clap checked the profile");
+    let mut o = Options::new(profile).strict_origins(args.strict_origins).allow_credentials(!args.no_credentials);
+    if let Some(n) = args.max_rules {
+        o = o.max_rules(n);
+    }
+    if let Some(n) = args.max_document_bytes {
+        o = o.max_document_bytes(n);
+    }
+    o
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))
+}
+
+fn rule_set(args: &ConfigArgs) -> Result<RuleSet, Failure> {
+    let o = options(args);
+    match &args.config {
+        None => Ok(o.no_config()),
+        Some(path) => o.compile_xml(&read_file(path)?).map_err(|e| Failure::config(&e)),
+    }
+}
+
+fn target(name: &str) -> Target {
+    name.parse().expect("clap checked the target")
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    code: &'a str,
+    message: &'a str,
+    body: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonResponse<'a> {
+    status: Option<u16>,
+    headers: Vec<(&'a str, &'a str)>,
+    error: Option<JsonError<'a>>,
+    rule: Option<usize>,
+}
+
+fn json_decision(d: &corsmatch::Decision<'_>) -> String {
+    let r = JsonResponse {
+        status: d.status,
+        headers: d.headers().collect(),
+        error: d.refused.map(|e| JsonError { code: e.code, message: e.message, body: e.body }),
+        rule: d.rule,
+    };
+    serde_json::to_string(&r).expect("serialising a response cannot fail")
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonRequest {
+    method: String,
+    #[serde(default)]
+    origin: Option<String>,
+    #[serde(default)]
+    acrm: Option<String>,
+    #[serde(default)]
+    acrh: Option<String>,
+    #[serde(default)]
+    target: Option<String>,
+    #[serde(default)]
+    request_id: Option<String>,
+    #[serde(default)]
+    host_id: Option<String>,
+}
+
+fn eval(args: EvalArgs) -> Result<(), Failure> {
+    let set = rule_set(&args.config)?;
+    let r = &args.request;
+    let mut scratch = Scratch::new();
+    let Some(path) = &r.requests else {
+        let req = Request {
+            method: r.method.as_deref().expect("clap requires --method"),
+            origin: r.origin.as_deref(),
+            acrm: r.acrm.as_deref(),
+            acrh: r.acrh.as_deref(),
+            target: target(&r.target),
+            request_id: r.request_id.as_deref(),
+            host_id: r.host_id.as_deref(),
+        };
+        println!("{}", json_decision(&set.evaluate(&req, &mut scratch)));
+        return Ok(());
+    };
+    let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file =
+            std::fs::File::open(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+        Box::new(std::io::BufReader::with_capacity(1 << 16, file))
+    };
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let write_err = |e: std::io::Error| Failure::usage(format!("cannot write: {e}"));
+    for (n, line) in input.lines().enumerate() {
+        let line = line.map_err(|e| Failure::usage(format!("{}: line {}: {e}", path.display(), n + 1)))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let j: JsonRequest = serde_json::from_str(&line)
+            .map_err(|e| Failure::usage(format!("{}: line {}: {e}", path.display(), n + 1)))?;
+        let t = match j.target.as_deref() {
+            None => Target::Object,
+            Some(name) => {
+                name.parse().map_err(|e: String| Failure::usage(format!("{}: line {}: {e}", path.display(), n + 1)))?
+            }
+        };
+        let req = Request {
+            method: &j.method,
+            origin: j.origin.as_deref(),
+            acrm: j.acrm.as_deref(),
+            acrh: j.acrh.as_deref(),
+            target: t,
+            request_id: j.request_id.as_deref().or(r.request_id.as_deref()),
+            host_id: j.host_id.as_deref().or(r.host_id.as_deref()),
+        };
+        let text = json_decision(&set.evaluate(&req, &mut scratch));
+        out.write_all(text.as_bytes()).map_err(write_err)?;
+        out.write_all(b"\n").map_err(write_err)?;
+    }
+    out.flush().map_err(write_err)
+}
+
+fn check(args: ConfigArgs) -> Result<(), Failure> {
+    let set = rule_set(&args)?;
+    let summary = match set.config() {
+        None => serde_json::json!({"profile": set.profile().name(), "rules": []}),
+        Some(c) => serde_json::json!({
+            "profile": set.profile().name(),
+            "rules": c.rules.iter().enumerate().map(|(i, r)| serde_json::json!({
+                "index": i,
+                "id": r.id,
+                "allowed_origins": r.allowed_origins,
+                "allowed_methods": r.allowed_methods,
+                "allowed_headers": r.allowed_headers,
+                "expose_headers": r.expose_headers,
+                "max_age_seconds": r.max_age_seconds,
+            })).collect::<Vec<_>>(),
+            "response_vary": c.response_vary.unwrap_or(false),
+            "compiled_bytes": set.memory_usage(),
+        }),
+    };
+    println!("{}", serde_json::to_string_pretty(&summary).expect("serialising JSON cannot fail"));
+    Ok(())
+}
+
+fn verdict_text(v: &Verdict) -> (&'static str, String) {
+    match v {
+        Verdict::Matched => ("match", String::new()),
+        Verdict::Origin => ("origin", "no AllowedOrigin matches the Origin".to_string()),
+        Verdict::Method => ("method", "the method is not an AllowedMethod".to_string()),
+        Verdict::Header(h) => ("header", format!("{h:?} matches no AllowedHeader")),
+    }
+}
+
+fn skipped_text(s: Skipped) -> String {
+    match s {
+        Skipped::NoOrigin => "no Origin: not a CORS request, no rule consulted".to_string(),
+        Skipped::NoConfig => "the bucket has no CORS configuration".to_string(),
+        Skipped::Refused(r) => format!("refused before the rules were consulted ({r:?})"),
+    }
+}
+
+fn explain(args: ExplainArgs) -> Result<(), Failure> {
+    let set = rule_set(&args.config)?;
+    let req = Request {
+        method: &args.method,
+        origin: args.origin.as_deref(),
+        acrm: args.acrm.as_deref(),
+        acrh: args.acrh.as_deref(),
+        target: target(&args.target),
+        request_id: None,
+        host_id: None,
+    };
+    let e: Explanation = set.explain(&req);
+    if args.json {
+        let rules: Vec<_> = e
+            .rules
+            .iter()
+            .map(|r| {
+                let (result, detail) = verdict_text(&r.verdict);
+                let header = match &r.verdict {
+                    Verdict::Header(h) => Some(h.as_str()),
+                    _ => None,
+                };
+                serde_json::json!({"rule": r.index, "result": result, "header": header, "detail": detail})
+            })
+            .collect();
+        let mut scratch = Scratch::new();
+        let response: serde_json::Value =
+            serde_json::from_str(&json_decision(&set.evaluate(&req, &mut scratch))).expect("valid JSON");
+        let j = serde_json::json!({
+            "method": e.method,
+            "headers": e.headers,
+            "skipped": e.skipped.map(skipped_text),
+            "rules": rules,
+            "winner": e.winner,
+            "response": response,
+        });
+        println!("{}", serde_json::to_string_pretty(&j).expect("serialising JSON cannot fail"));
+        return Ok(());
+    }
+    println!(
+        "request: {} origin={:?} acrm={:?} acrh={:?} target={}",
+        req.method,
+        req.origin,
+        req.acrm,
+        req.acrh,
+        req.target.name()
+    );
+    if let Some(s) = e.skipped {
+        println!("{}", skipped_text(s));
+    } else {
+        println!("{:<5} {:<7} detail", "rule", "result");
+        for r in &e.rules {
+            let (result, detail) = verdict_text(&r.verdict);
+            let win = if e.winner == Some(r.index) { "  <- wins" } else { "" };
+            println!("{:<5} {:<7} {detail}{win}", r.index, result);
+        }
+    }
+    let resp = &e.response;
+    match (&resp.status, &resp.error) {
+        (_, Some(err)) => println!("decision: {} {}: {}", resp.status.unwrap_or(0), err.code, err.message),
+        (Some(s), None) => println!("decision: {s}, rule {}", resp.rule.map_or("-".into(), |r| r.to_string())),
+        (None, None) => match resp.rule {
+            Some(r) => println!("decision: add CORS headers of rule {r}"),
+            None => println!("decision: add no CORS headers"),
+        },
+    }
+    for (n, v) in &resp.headers {
+        println!("  {n}: {v}");
+    }
+    Ok(())
+}
