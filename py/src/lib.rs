@@ -1,0 +1,1 @@
+//! Python bindings of corsmatch (being written).
