@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, StartKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::{dfa, nfa, MatchKind, StartKind};
 
 use crate::config::{CorsConfig, CorsRule, Limits};
 use crate::error::{ConfigError, ErrorKind};
@@ -185,9 +186,12 @@ impl HeaderMatcher {
     /// Whether the (lowercase) header name is allowed.
     #[inline]
     pub(crate) fn allows(&self, name: &str) -> bool {
-        self.any
-            || self.exact.binary_search_by(|e| (**e).cmp(name)).is_ok()
-            || self.globs.iter().any(|(p, s)| crate::pattern::glob_matches(p, s, name))
+        let exact = if self.exact.len() <= 8 {
+            self.exact.iter().any(|e| e.len() == name.len() && **e == *name)
+        } else {
+            self.exact.binary_search_by(|e| (**e).cmp(name)).is_ok()
+        };
+        exact || self.globs.iter().any(|(p, s)| crate::pattern::glob_matches(p, s, name))
     }
 
     fn memory_usage(&self) -> usize {
@@ -224,10 +228,21 @@ pub(crate) struct Literal {
     pub(crate) halves: std::ops::Range<u32>,
 }
 
+/// An anchored automaton over one side's literals: a DFA while small, a contiguous NFA past
+/// that (a DFA's table grows with states times byte classes).
+#[derive(Debug)]
+pub(crate) enum Trie {
+    Dfa(dfa::DFA),
+    Nfa(nfa::contiguous::NFA),
+}
+
+/// Patterns with up to this many literals get a DFA.
+const DFA_LIMIT: usize = 500;
+
 /// One side of the origin index: an anchored automaton over literals and what each leads to.
 #[derive(Debug, Default)]
 pub(crate) struct Side {
-    pub(crate) automaton: Option<AhoCorasick>,
+    pub(crate) automaton: Option<Trie>,
     pub(crate) literals: Vec<Literal>,
     pub(crate) halves: Vec<Half>,
 }
@@ -236,6 +251,9 @@ pub(crate) struct Side {
 #[derive(Debug, Default)]
 pub(crate) struct OriginIndex {
     pub(crate) any: Option<u32>,
+    /// The empty exact origin `""`, kept out of the automata: aho-corasick reports an empty
+    /// pattern at every offset, anchored or not.
+    pub(crate) empty: Option<u32>,
     pub(crate) groups: Vec<Group>,
     pub(crate) prefixes: Side,
     pub(crate) suffixes: Side,
@@ -296,7 +314,10 @@ impl Compiled {
             .map(|g| std::mem::size_of::<Group>() + g.by_method.iter().map(|l| l.len() * 4).sum::<usize>())
             .sum::<usize>();
         let side = |s: &Side| {
-            s.automaton.as_ref().map_or(0, |a| a.memory_usage())
+            s.automaton.as_ref().map_or(0, |a| match a {
+                Trie::Dfa(d) => d.memory_usage(),
+                Trie::Nfa(n) => n.memory_usage(),
+            })
                 + s.literals.capacity() * std::mem::size_of::<Literal>()
                 + s.halves.capacity() * std::mem::size_of::<Half>()
         };
@@ -378,6 +399,7 @@ fn build_origin_index(rules: &[CorsRule], oss: bool) -> Result<OriginIndex, Conf
         let gid = gid as u32;
         match Pattern::parse(pattern) {
             Pattern::Any => index.any = Some(gid),
+            Pattern::Exact(e) if e.is_empty() => index.empty = Some(gid),
             Pattern::Exact(e) => {
                 let id = lit(&mut prefixes, &mut prefix_lits, &mut prefix_halves, e.as_bytes());
                 prefix_lits[id as usize].exact = Some(gid);
@@ -417,18 +439,24 @@ fn side(
         flat.extend(hs);
         lit.halves = start..flat.len() as u32;
     }
-    // The empty literal (`*` alone is handled apart; an empty exact origin is not) matches
-    // at offset zero; aho-corasick reports empty matches, so it needs no special case.
+    // No literal is empty: `*` alone and the empty origin are kept apart, a glob's empty
+    // half makes it one-sided.
+    debug_assert!(values.iter().all(|v| !v.is_empty()));
     let automaton = if values.is_empty() {
         None
     } else {
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .start_kind(StartKind::Anchored)
-            .kind(if values.len() <= 200 { Some(AhoCorasickKind::DFA) } else { Some(AhoCorasickKind::ContiguousNFA) })
-            .build(&values)
-            .map_err(|e| ConfigError::malformed(format!("origin patterns do not compile: {e}"), oss))?;
-        Some(ac)
+        let failed = |e: aho_corasick::BuildError| {
+            ConfigError::malformed(format!("the origin patterns do not compile: {e}"), oss)
+        };
+        Some(if values.len() <= DFA_LIMIT {
+            let mut b = dfa::Builder::new();
+            b.match_kind(MatchKind::Standard).start_kind(StartKind::Anchored);
+            Trie::Dfa(b.build(&values).map_err(failed)?)
+        } else {
+            let mut b = nfa::contiguous::Builder::new();
+            b.match_kind(MatchKind::Standard);
+            Trie::Nfa(b.build(&values).map_err(failed)?)
+        })
     };
     Ok(Side { automaton, literals, halves: flat })
 }

@@ -1,8 +1,9 @@
 //! The hot path: one request against a compiled rule set, without allocating.
 
-use aho_corasick::{automaton::OverlappingState, Anchored, Input};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::Anchored;
 
-use crate::compile::{CompiledRule, Group, Literal, RuleSet, Side};
+use crate::compile::{CompiledRule, Group, Literal, RuleSet, Side, Trie};
 use crate::pattern::{is_serialized_origin, Method};
 use crate::render::{self, Refusal};
 use crate::request::{ErrorResponse, Request, Response, Target};
@@ -13,9 +14,9 @@ use crate::Profile;
 #[derive(Debug, Default, Clone)]
 pub struct Scratch {
     acrh: String,
+    items: Vec<(u32, u32)>,
     message: String,
     body: String,
-    reversed: Vec<u8>,
     prefix_ids: Vec<u32>,
     suffix_ids: Vec<u32>,
     prefix_stamps: Vec<u32>,
@@ -131,7 +132,7 @@ impl RuleSet {
             }
             Method::parse(req.acrm.unwrap_or(req.method))
         };
-        lower_acrh(req.acrh, &mut scratch.acrh);
+        lower_acrh(req.acrh, &mut scratch.acrh, &mut scratch.items);
         let found = match method {
             Some(m) => first_match(self, origin, m, scratch),
             None => None,
@@ -162,22 +163,44 @@ impl RuleSet {
     }
 }
 
-/// Writes the lowercased items of `Access-Control-Request-Headers`, joined by `", "`.
-fn lower_acrh(acrh: Option<&str>, out: &mut String) {
+/// Writes the lowercased items of `Access-Control-Request-Headers`, joined by `", "`, and
+/// where each item stands in that string: spaces and tabs trimmed around items, empty items
+/// dropped.
+fn lower_acrh(acrh: Option<&str>, out: &mut String, items: &mut Vec<(u32, u32)>) {
     out.clear();
+    items.clear();
     let Some(list) = acrh else { return };
-    for item in list.split(',') {
-        let item = item.trim_matches(|c| c == ' ' || c == '\t');
-        if item.is_empty() {
-            continue;
+    let bytes = list.as_bytes();
+    let blank = |b: u8| b == b' ' || b == b'\t';
+    let mut start = 0;
+    loop {
+        let end = match bytes[start..].iter().position(|&b| b == b',') {
+            Some(i) => start + i,
+            None => bytes.len(),
+        };
+        let (mut s, mut e) = (start, end);
+        while s < e && blank(bytes[s]) {
+            s += 1;
         }
-        if !out.is_empty() {
-            out.push_str(", ");
+        while e > s && blank(bytes[e - 1]) {
+            e -= 1;
         }
-        let start = out.len();
-        out.push_str(item);
-        out[start..].make_ascii_lowercase();
+        if s < e {
+            if !out.is_empty() {
+                out.push_str(", ");
+            }
+            let at = out.len();
+            // `s` and `e` sit next to ASCII bytes (`,`, space, tab) or the ends, so this
+            // slice is on UTF-8 boundaries.
+            out.push_str(&list[s..e]);
+            items.push((at as u32, out.len() as u32));
+        }
+        if end == bytes.len() {
+            break;
+        }
+        start = end + 1;
     }
+    out.make_ascii_lowercase();
 }
 
 fn refuse<'a>(
@@ -209,14 +232,15 @@ fn first_match(set: &RuleSet, origin: &str, method: Method, scratch: &mut Scratc
     let idx = &c.origins;
     let epoch = scratch.next_epoch();
     let mut best = u32::MAX;
-    let headers = scratch.acrh.as_str();
+    let joined = scratch.acrh.as_str();
+    let items = scratch.items.as_slice();
     let consider = |group: u32, best: &mut u32| {
         let Group { by_method } = &idx.groups[group as usize];
         for &r in by_method[method.index()].iter() {
             if r >= *best {
                 break;
             }
-            if headers_allowed(&c.rules[r as usize], headers) {
+            if headers_allowed(&c.rules[r as usize], joined, items) {
                 *best = r;
                 break;
             }
@@ -228,10 +252,15 @@ fn first_match(set: &RuleSet, origin: &str, method: Method, scratch: &mut Scratc
     if c.options.strict_origins && !is_serialized_origin(origin) {
         return (best != u32::MAX).then_some(best as usize);
     }
+    if origin.is_empty() {
+        if let Some(empty) = idx.empty {
+            consider(empty, &mut best);
+        }
+    }
     let bytes = origin.as_bytes();
     // Prefix side: literals the origin starts with.
     let prefix_count =
-        walk(&idx.prefixes, bytes, &mut scratch.prefix_ids, &mut scratch.prefix_stamps, epoch, |lit, end| {
+        walk(&idx.prefixes, bytes.iter().copied(), &mut scratch.prefix_ids, &mut scratch.prefix_stamps, epoch, |lit, end| {
             if end == bytes.len() {
                 if let Some(g) = lit.exact {
                     consider(g, &mut best);
@@ -241,11 +270,9 @@ fn first_match(set: &RuleSet, origin: &str, method: Method, scratch: &mut Scratc
                 consider(g, &mut best);
             }
         });
-    // Suffix side: reversed literals the reversed origin starts with.
-    scratch.reversed.clear();
-    scratch.reversed.extend(bytes.iter().rev());
+    // Suffix side: reversed literals, walked from the origin's end.
     let suffix_count =
-        walk(&idx.suffixes, &scratch.reversed, &mut scratch.suffix_ids, &mut scratch.suffix_stamps, epoch, |lit, _| {
+        walk(&idx.suffixes, bytes.iter().rev().copied(), &mut scratch.suffix_ids, &mut scratch.suffix_stamps, epoch, |lit, _| {
             if let Some(g) = lit.open {
                 consider(g, &mut best);
             }
@@ -267,44 +294,63 @@ fn first_match(set: &RuleSet, origin: &str, method: Method, scratch: &mut Scratc
     (best != u32::MAX).then_some(best as usize)
 }
 
-/// Runs one side's anchored automaton, stamping and listing each literal found, calling
-/// `found` for each; returns how many two-sided globs the found literals lead to.
+/// Runs one side's anchored automaton over `bytes`, stamping and listing each literal that
+/// `bytes` starts with and calling `found` with it and its length; returns how many
+/// two-sided globs the found literals lead to.
 fn walk(
     side: &Side,
-    haystack: &[u8],
+    bytes: impl Iterator<Item = u8>,
     ids: &mut Vec<u32>,
     stamps: &mut Vec<u32>,
     epoch: u32,
     mut found: impl FnMut(&Literal, usize),
 ) -> usize {
     ids.clear();
-    let Some(ac) = side.automaton.as_ref() else { return 0 };
     if stamps.len() < side.literals.len() {
         stamps.resize(side.literals.len(), 0);
     }
-    let input = Input::new(haystack).anchored(Anchored::Yes);
-    let mut state = OverlappingState::start();
     let mut count = 0;
-    loop {
-        // The automaton is built for anchored searches, so this cannot fail.
-        if ac.try_find_overlapping(input.clone(), &mut state).is_err() {
-            break;
-        }
-        let Some(m) = state.get_match() else { break };
-        let id = m.pattern().as_u32();
+    let mut on_literal = |id: u32, len: usize| {
         stamps[id as usize] = epoch;
         ids.push(id);
         let lit = &side.literals[id as usize];
         count += lit.halves.len();
-        found(lit, m.end());
+        found(lit, len);
+    };
+    match &side.automaton {
+        None => {}
+        Some(Trie::Dfa(a)) => run(a, bytes, &mut on_literal),
+        Some(Trie::Nfa(a)) => run(a, bytes, &mut on_literal),
     }
     count
 }
 
+/// Follows the automaton from its anchored start. A match state also lists the patterns that
+/// are suffixes of what was read (match sets are merged along failure links), so a pattern
+/// counts only when its length is the number of bytes read: it starts at the beginning.
 #[inline]
-fn headers_allowed(rule: &CompiledRule, joined: &str) -> bool {
-    if joined.is_empty() || rule.headers.any {
-        return true;
+fn run<A: Automaton>(a: &A, bytes: impl Iterator<Item = u8>, on_literal: &mut impl FnMut(u32, usize)) {
+    let Ok(mut sid) = a.start_state(Anchored::Yes) else { return };
+    for (i, b) in bytes.enumerate() {
+        sid = a.next_state(Anchored::Yes, sid, b);
+        if a.is_special(sid) {
+            if a.is_dead(sid) {
+                return;
+            }
+            if a.is_match(sid) {
+                let len = i + 1;
+                for k in 0..a.match_len(sid) {
+                    let pid = a.match_pattern(sid, k);
+                    if a.pattern_len(pid) == len {
+                        on_literal(pid.as_u32(), len);
+                    }
+                }
+            }
+        }
     }
-    joined.split(", ").all(|h| rule.headers.allows(h))
+}
+
+#[inline]
+fn headers_allowed(rule: &CompiledRule, joined: &str, items: &[(u32, u32)]) -> bool {
+    rule.headers.any || items.iter().all(|&(s, e)| rule.headers.allows(&joined[s as usize..e as usize]))
 }
