@@ -1,0 +1,238 @@
+//! The command line's contract: JSON shapes, streaming, exit codes.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{json, Value};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_corsmatch"))
+}
+
+fn example() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/oss-web-upload.xml"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn json_out(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn temp(name: &str, content: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("corsmatch-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+#[test]
+fn eval_prints_the_response_object() {
+    let cfg = example();
+    let out = run(&[
+        "eval",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--method",
+        "OPTIONS",
+        "--origin",
+        "https://www.example.com",
+        "--acrm",
+        "PUT",
+        "--acrh",
+        "Content-Type",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        json_out(&out),
+        json!({
+            "status": 200,
+            "headers": [
+                ["Access-Control-Allow-Origin", "https://www.example.com"],
+                ["Access-Control-Allow-Methods", "GET, PUT, POST, HEAD"],
+                ["Access-Control-Allow-Headers", "content-type"],
+                ["Access-Control-Expose-Headers", "ETag, x-oss-request-id"],
+                ["Access-Control-Max-Age", "600"],
+                ["Access-Control-Allow-Credentials", "true"],
+                ["Vary", "Origin"]
+            ],
+            "error": null,
+            "rule": 0
+        })
+    );
+    // Keys come in the contract's order.
+    let text = String::from_utf8(out.stdout).unwrap();
+    let pos = |k: &str| text.find(k).unwrap();
+    assert!(pos("\"status\"") < pos("\"headers\"") && pos("\"headers\"") < pos("\"error\"") && pos("\"error\"") < pos("\"rule\""));
+}
+
+#[test]
+fn eval_refusal_and_actual_request() {
+    let cfg = example();
+    let cfg = cfg.to_str().unwrap();
+    let out = run(&["eval", "--config", cfg, "--profile", "s3", "--method", "OPTIONS", "--origin", "https://x.org", "--acrm", "PUT", "--target", "bucket"]);
+    // ResponseVary is not part of the S3 schema.
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_out(&out)["code"], "MalformedXML");
+
+    let out = run(&["eval", "--config", cfg, "--method", "OPTIONS", "--origin", "https://x.org", "--acrm", "PUT"]);
+    let v = json_out(&out);
+    assert_eq!(v["status"], 403);
+    assert_eq!(v["error"]["code"], "AccessForbidden");
+    assert!(v["error"]["body"].as_str().unwrap().starts_with("<?xml"));
+    assert_eq!(v["rule"], Value::Null);
+
+    let out = run(&["eval", "--config", cfg, "--method", "GET", "--origin", "https://static.example.org"]);
+    let v = json_out(&out);
+    assert_eq!(v["status"], Value::Null);
+    assert_eq!(v["rule"], 1);
+    assert_eq!(v["headers"][0], json!(["Access-Control-Allow-Origin", "*"]));
+}
+
+#[test]
+fn no_config_answers_as_the_provider() {
+    let out = run(&["eval", "--no-config", "--profile", "s3", "--method", "OPTIONS", "--origin", "o", "--acrm", "GET"]);
+    let v = json_out(&out);
+    assert_eq!(v["status"], 403);
+    assert_eq!(v["error"]["message"], "CORSResponse: CORS is not enabled for this bucket.");
+    assert!(v["error"]["body"].as_str().unwrap().contains("<ResourceType>BUCKET</ResourceType>"));
+}
+
+#[test]
+fn requests_are_streamed_one_result_per_line() {
+    let cfg = example();
+    let mut lines = String::new();
+    let n = 20_000;
+    for i in 0..n {
+        match i % 4 {
+            0 => lines.push_str("{\"method\":\"OPTIONS\",\"origin\":\"https://www.example.com\",\"acrm\":\"PUT\",\"acrh\":\"x-oss-meta-a\"}\n"),
+            1 => lines.push_str("{\"method\":\"GET\",\"origin\":null}\n"),
+            2 => lines.push_str("{\"method\":\"OPTIONS\",\"origin\":\"https://evil.net\",\"acrm\":\"GET\",\"target\":\"bucket\"}\n"),
+            _ => lines.push_str("\n{\"method\":\"OPTIONS\"}\n"),
+        }
+    }
+    let path = temp("requests.jsonl", lines.as_bytes());
+    let out = run(&["eval", "--config", cfg.to_str().unwrap(), "--requests", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let results: Vec<Value> =
+        out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect();
+    assert_eq!(results.len(), n);
+    for (i, r) in results.iter().enumerate() {
+        let want = match i % 4 {
+            0 => json!(200),
+            1 => Value::Null,
+            2 => json!(200),
+            _ => json!(400),
+        };
+        assert_eq!(r["status"], want, "line {i}");
+    }
+    // Standard input too.
+    let mut child = bin()
+        .args(["eval", "--config", cfg.to_str().unwrap(), "--requests", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"{\"method\":\"GET\",\"origin\":\"https://a.example.com\"}\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(json_out(&out)["rule"], 0);
+}
+
+#[test]
+fn bad_request_lines_and_files_are_usage_errors() {
+    let cfg = example();
+    let path = temp("bad.jsonl", b"{\"method\":\"GET\"}\n{not json}\n");
+    let out = run(&["eval", "--config", cfg.to_str().unwrap(), "--requests", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"));
+    let out = run(&["eval", "--config", "/nonexistent/cors.xml", "--method", "GET"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    let out = run(&["eval", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["eval", "--config", cfg.to_str().unwrap(), "--method", "GET", "--profile", "gcs"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn check_valid_and_invalid() {
+    let out = run(&["check", "--config", example().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json_out(&out);
+    assert_eq!(v["rules"].as_array().unwrap().len(), 2);
+    assert_eq!(v["response_vary"], true);
+
+    let too_many = format!(
+        "<CORSConfiguration>{}</CORSConfiguration>",
+        "<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>".repeat(11)
+    );
+    let path = temp("eleven.xml", too_many.as_bytes());
+    let out = run(&["check", "--config", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_out(&out), json!({"code": "CORSRuleBeyondLimit", "message": "The CORS Rules num is beyond limit."}));
+    let out = run(&["check", "--config", path.to_str().unwrap(), "--profile", "s3"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = run(&["check", "--config", path.to_str().unwrap(), "--max-rules", "20"]);
+    assert_eq!(out.status.code(), Some(0));
+
+    let path = temp("binary.xml", &[0xff, 0xfe, 0x00, 0x3c]);
+    let out = run(&["check", "--config", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_out(&out)["code"], "MalformedXML");
+}
+
+#[test]
+fn explain_table_and_json() {
+    let cfg = example();
+    let args = [
+        "explain",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--method",
+        "OPTIONS",
+        "--origin",
+        "https://static.example.org",
+        "--acrm",
+        "GET",
+        "--acrh",
+        "x-custom",
+    ];
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("origin"), "{text}");
+    assert!(text.contains("\"x-custom\" matches no AllowedHeader"), "{text}");
+    assert!(text.contains("decision: 403"), "{text}");
+
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let v = json_out(&run(&json_args));
+    assert_eq!(v["rules"][0]["result"], "origin");
+    assert_eq!(v["rules"][1]["result"], "header");
+    assert_eq!(v["rules"][1]["header"], "x-custom");
+    assert_eq!(v["winner"], Value::Null);
+    assert_eq!(v["response"]["status"], 403);
+
+    let v = json_out(&run(&["explain", "--config", cfg.to_str().unwrap(), "--method", "OPTIONS", "--json"]));
+    assert!(v["skipped"].as_str().unwrap().contains("NoOrigin"));
+}
+
+#[test]
+fn strict_origins_and_no_credentials_flags() {
+    let cfg = example();
+    let cfg = cfg.to_str().unwrap();
+    let trick = ["eval", "--config", cfg, "--method", "GET", "--origin", "https://evil.com/.example.com"];
+    assert_eq!(json_out(&run(&trick))["rule"], 0);
+    let mut strict = trick.to_vec();
+    strict.push("--strict-origins");
+    assert_eq!(json_out(&run(&strict))["rule"], 1, "only the `*` rule is left");
+    let out = run(&["eval", "--config", cfg, "--method", "GET", "--origin", "https://a.example.com", "--no-credentials"]);
+    let headers = json_out(&out)["headers"].clone();
+    assert!(!headers.as_array().unwrap().iter().any(|h| h[0] == "Access-Control-Allow-Credentials"));
+}
