@@ -170,35 +170,18 @@ fn lower_acrh(acrh: Option<&str>, out: &mut String, items: &mut Vec<(u32, u32)>)
     out.clear();
     items.clear();
     let Some(list) = acrh else { return };
-    let bytes = list.as_bytes();
-    let blank = |b: u8| b == b' ' || b == b'\t';
-    let mut start = 0;
-    loop {
-        let end = match bytes[start..].iter().position(|&b| b == b',') {
-            Some(i) => start + i,
-            None => bytes.len(),
-        };
-        let (mut s, mut e) = (start, end);
-        while s < e && blank(bytes[s]) {
-            s += 1;
+    out.reserve(list.len() + list.len() / 2);
+    for item in list.split(',') {
+        let item = item.trim_matches(|c| c == ' ' || c == '\t');
+        if item.is_empty() {
+            continue;
         }
-        while e > s && blank(bytes[e - 1]) {
-            e -= 1;
+        if !out.is_empty() {
+            out.push_str(", ");
         }
-        if s < e {
-            if !out.is_empty() {
-                out.push_str(", ");
-            }
-            let at = out.len();
-            // `s` and `e` sit next to ASCII bytes (`,`, space, tab) or the ends, so this
-            // slice is on UTF-8 boundaries.
-            out.push_str(&list[s..e]);
-            items.push((at as u32, out.len() as u32));
-        }
-        if end == bytes.len() {
-            break;
-        }
-        start = end + 1;
+        let at = out.len() as u32;
+        out.push_str(item);
+        items.push((at, out.len() as u32));
     }
     out.make_ascii_lowercase();
 }
