@@ -1,7 +1,10 @@
-//! `corsmatch`: evaluate, check and explain bucket CORS from the command line.
+//! `corsmatch`: evaluate, check, explain and lint bucket CORS from the command line.
 //!
 //! Exit codes: 0 success; 1 an invalid configuration (printed as the provider's
-//! `{"code":..,"message":..}`); 2 a usage error or an unreadable file.
+//! `{"code":..,"message":..}`) or, for `lint`, a finding at warning or above; 2 a usage
+//! error or an unreadable file.
+
+mod lint;
 
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -26,6 +29,9 @@ enum Command {
     Check(ConfigArgs),
     /// Explain one request: what each rule made of it, and which rule won.
     Explain(ExplainArgs),
+    /// Lint a configuration: shadowed and overlapping rules, origins no browser sends, wide
+    /// wildcards; exit 1 when a finding is a warning or an error.
+    Lint(LintArgs),
 }
 
 #[derive(Args)]
@@ -113,6 +119,15 @@ struct ExplainArgs {
     json: bool,
 }
 
+#[derive(Args)]
+struct LintArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Print a JSON array of findings instead of one line each.
+    #[arg(long)]
+    json: bool,
+}
+
 /// A failure and its exit code.
 struct Failure {
     code: u8,
@@ -135,6 +150,10 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval(args),
         Command::Check(args) => check(args),
         Command::Explain(args) => explain(args),
+        Command::Lint(args) => match rule_set(&args.config) {
+            Ok(set) => return lint::run(&set, args.json),
+            Err(f) => Err(f),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -33,6 +33,7 @@ pub mod config;
 mod decide;
 pub mod error;
 mod explain;
+pub mod lint;
 pub mod pattern;
 pub mod reference;
 pub mod render;

@@ -46,9 +46,9 @@ fn header_pattern() -> impl Strategy<Value = String> {
     ]
 }
 
-/// `PROPTEST_CASES` overrides the default of 600 generated configurations.
+/// `PROPTEST_CASES` overrides the default of 2000 generated configurations.
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(600)
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000)
 }
 
 const METHODS: [&str; 5] = ["GET", "PUT", "DELETE", "POST", "HEAD"];
