@@ -97,8 +97,12 @@ impl Refusal {
 /// Appends `s` escaped as XML text content (`&`, `<`, `>`; quotes need no escape there, and
 /// the providers' messages carry a literal apostrophe).
 pub fn escape_into(out: &mut String, s: &str) {
+    let Some(first) = memchr::memchr3(b'&', b'<', b'>', s.as_bytes()) else {
+        out.push_str(s);
+        return;
+    };
     let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
+    for (i, b) in s.bytes().enumerate().skip(first) {
         let rep = match b {
             b'&' => "&amp;",
             b'<' => "&lt;",

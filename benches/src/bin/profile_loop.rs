@@ -1,15 +1,17 @@
-//! A tight loop over one allowed preflight at 100 rules, for profilers (perf, callgrind).
+//! A tight loop over one preflight (allowed, or denied with a third argument `deny`) at N
+//! rules (default 100), for profilers: `valgrind --tool=callgrind target/release/profile_loop 100 20000`.
 use std::hint::black_box;
 
 use corsmatch::Scratch;
-use corsmatch_benches::{allowed, allowed_origin, engine_response, rule_set};
+use corsmatch_benches::{allowed, allowed_origin, denied, engine_response, rule_set};
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100);
     let iters: usize = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(2_000_000);
     let set = rule_set(n);
     let origin = allowed_origin(n);
-    let req = allowed(&origin);
+    let deny = std::env::args().nth(3).is_some_and(|a| a == "deny");
+    let req = if deny { denied() } else { allowed(&origin) };
     let mut scratch = Scratch::new();
     let mut total = 0;
     for _ in 0..iters {
