@@ -171,8 +171,11 @@ fn lower_acrh(acrh: Option<&str>, out: &mut String, items: &mut Vec<(u32, u32)>)
     items.clear();
     let Some(list) = acrh else { return };
     out.reserve(list.len() + list.len() / 2);
-    for item in list.split(',') {
-        let item = item.trim_matches(|c| c == ' ' || c == '\t');
+    let mut start = 0;
+    for end in memchr::memchr_iter(b',', list.as_bytes()).chain(std::iter::once(list.len())) {
+        // Cut at ASCII bytes (`,`, space, tab), so every slice is on UTF-8 boundaries.
+        let item = list[start..end].trim_matches(|c| c == ' ' || c == '\t');
+        start = end + 1;
         if item.is_empty() {
             continue;
         }
