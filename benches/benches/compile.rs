@@ -1,7 +1,7 @@
 //! How long compiling a configuration takes, by rule count.
 
-use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use corsmatch_benches::{config, options, SWEEP};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 
 fn compile(c: &mut Criterion) {
     let mut g = c.benchmark_group("compile");

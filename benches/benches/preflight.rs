@@ -1,8 +1,8 @@
 //! An allowed and a denied preflight, engine against reference, by rule count.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use corsmatch::Scratch;
 use corsmatch_benches::{allowed, allowed_origin, denied, engine_response, reference_response, rule_set, SWEEP};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 fn preflight(c: &mut Criterion) {
     let mut g = c.benchmark_group("preflight");

@@ -45,7 +45,11 @@ pub fn allowed(origin: &str) -> Request<'_> {
 
 /// The denied preflight: an origin no rule allows.
 pub fn denied() -> Request<'static> {
-    Request::preflight(Some("https://evil.example.net"), Some("PUT"), Some("content-type,x-oss-meta-author,x-oss-meta-tag"))
+    Request::preflight(
+        Some("https://evil.example.net"),
+        Some("PUT"),
+        Some("content-type,x-oss-meta-author,x-oss-meta-tag"),
+    )
 }
 
 /// An actual GET from the last rule's exact origin.

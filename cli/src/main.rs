@@ -1,10 +1,12 @@
-//! `corsmatch`: evaluate, check, explain and lint bucket CORS from the command line.
+//! `corsmatch`: evaluate, check, explain and lint bucket CORS from the command line, and serve
+//! an in-memory bucket that answers as the provider would.
 //!
 //! Exit codes: 0 success; 1 an invalid configuration (printed as the provider's
 //! `{"code":..,"message":..}`) or, for `lint`, a finding at warning or above; 2 a usage
 //! error or an unreadable file.
 
 mod lint;
+mod serve;
 
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -32,6 +34,8 @@ enum Command {
     /// Lint a configuration: shadowed and overlapping rules, origins no browser sends, wide
     /// wildcards; exit 1 when a finding is a warning or an error.
     Lint(LintArgs),
+    /// Serve an in-memory bucket whose CORS these rules decide, with a debug page at /_corsmatch/.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Args)]
@@ -154,6 +158,7 @@ fn main() -> ExitCode {
             Ok(set) => return lint::run(&set, args.json),
             Err(f) => Err(f),
         },
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

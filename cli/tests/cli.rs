@@ -67,14 +67,32 @@ fn eval_prints_the_response_object() {
     // Keys come in the contract's order.
     let text = String::from_utf8(out.stdout).unwrap();
     let pos = |k: &str| text.find(k).unwrap();
-    assert!(pos("\"status\"") < pos("\"headers\"") && pos("\"headers\"") < pos("\"error\"") && pos("\"error\"") < pos("\"rule\""));
+    assert!(
+        pos("\"status\"") < pos("\"headers\"")
+            && pos("\"headers\"") < pos("\"error\"")
+            && pos("\"error\"") < pos("\"rule\"")
+    );
 }
 
 #[test]
 fn eval_refusal_and_actual_request() {
     let cfg = example();
     let cfg = cfg.to_str().unwrap();
-    let out = run(&["eval", "--config", cfg, "--profile", "s3", "--method", "OPTIONS", "--origin", "https://x.org", "--acrm", "PUT", "--target", "bucket"]);
+    let out = run(&[
+        "eval",
+        "--config",
+        cfg,
+        "--profile",
+        "s3",
+        "--method",
+        "OPTIONS",
+        "--origin",
+        "https://x.org",
+        "--acrm",
+        "PUT",
+        "--target",
+        "bucket",
+    ]);
     // ResponseVary is not part of the S3 schema.
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json_out(&out)["code"], "MalformedXML");
@@ -118,8 +136,12 @@ fn requests_are_streamed_one_result_per_line() {
     let path = temp("requests.jsonl", lines.as_bytes());
     let out = run(&["eval", "--config", cfg.to_str().unwrap(), "--requests", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let results: Vec<Value> =
-        out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect();
+    let results: Vec<Value> = out
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
     assert_eq!(results.len(), n);
     for (i, r) in results.iter().enumerate() {
         let want = match i % 4 {
@@ -175,7 +197,10 @@ fn check_valid_and_invalid() {
     let path = temp("eleven.xml", too_many.as_bytes());
     let out = run(&["check", "--config", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(json_out(&out), json!({"code": "CORSRuleBeyondLimit", "message": "The CORS Rules num is beyond limit."}));
+    assert_eq!(
+        json_out(&out),
+        json!({"code": "CORSRuleBeyondLimit", "message": "The CORS Rules num is beyond limit."})
+    );
     let out = run(&["check", "--config", path.to_str().unwrap(), "--profile", "s3"]);
     assert_eq!(out.status.code(), Some(0));
     let out = run(&["check", "--config", path.to_str().unwrap(), "--max-rules", "20"]);
@@ -232,7 +257,8 @@ fn strict_origins_and_no_credentials_flags() {
     let mut strict = trick.to_vec();
     strict.push("--strict-origins");
     assert_eq!(json_out(&run(&strict))["rule"], 1, "only the `*` rule is left");
-    let out = run(&["eval", "--config", cfg, "--method", "GET", "--origin", "https://a.example.com", "--no-credentials"]);
+    let out =
+        run(&["eval", "--config", cfg, "--method", "GET", "--origin", "https://a.example.com", "--no-credentials"]);
     let headers = json_out(&out)["headers"].clone();
     assert!(!headers.as_array().unwrap().iter().any(|h| h[0] == "Access-Control-Allow-Credentials"));
 }

@@ -317,8 +317,7 @@ impl Compiled {
             s.automaton.as_ref().map_or(0, |a| match a {
                 Trie::Dfa(d) => d.memory_usage(),
                 Trie::Nfa(n) => n.memory_usage(),
-            })
-                + s.literals.capacity() * std::mem::size_of::<Literal>()
+            }) + s.literals.capacity() * std::mem::size_of::<Literal>()
                 + s.halves.capacity() * std::mem::size_of::<Half>()
         };
         std::mem::size_of::<Compiled>() + config + rules + groups + side(&o.prefixes) + side(&o.suffixes)

@@ -245,8 +245,13 @@ fn first_match(set: &RuleSet, origin: &str, method: Method, scratch: &mut Scratc
     }
     let bytes = origin.as_bytes();
     // Prefix side: literals the origin starts with.
-    let prefix_count =
-        walk(&idx.prefixes, bytes.iter().copied(), &mut scratch.prefix_ids, &mut scratch.prefix_stamps, epoch, |lit, end| {
+    let prefix_count = walk(
+        &idx.prefixes,
+        bytes.iter().copied(),
+        &mut scratch.prefix_ids,
+        &mut scratch.prefix_stamps,
+        epoch,
+        |lit, end| {
             if end == bytes.len() {
                 if let Some(g) = lit.exact {
                     consider(g, &mut best);
@@ -255,14 +260,21 @@ fn first_match(set: &RuleSet, origin: &str, method: Method, scratch: &mut Scratc
             if let Some(g) = lit.open {
                 consider(g, &mut best);
             }
-        });
+        },
+    );
     // Suffix side: reversed literals, walked from the origin's end.
-    let suffix_count =
-        walk(&idx.suffixes, bytes.iter().rev().copied(), &mut scratch.suffix_ids, &mut scratch.suffix_stamps, epoch, |lit, _| {
+    let suffix_count = walk(
+        &idx.suffixes,
+        bytes.iter().rev().copied(),
+        &mut scratch.suffix_ids,
+        &mut scratch.suffix_stamps,
+        epoch,
+        |lit, _| {
             if let Some(g) = lit.open {
                 consider(g, &mut best);
             }
-        });
+        },
+    );
     // Globs with both halves: enumerate the side with fewer, check the other by its stamp.
     let (ids, this, other_stamps) = if prefix_count <= suffix_count {
         (&scratch.prefix_ids, &idx.prefixes, &scratch.suffix_stamps)

@@ -33,6 +33,8 @@ pub mod config;
 mod decide;
 pub mod error;
 mod explain;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod lint;
 pub mod pattern;
 pub mod reference;

@@ -71,7 +71,11 @@ fn evaluation_does_not_allocate_after_warm_up() {
                 Request::preflight(Some(&last), None, None),
                 Request::preflight(None, Some("PUT"), None),
                 Request { target: Target::MissingBucket, ..Request::preflight(Some(&last), Some("PUT"), None) },
-                Request { request_id: Some("id-1"), host_id: Some("host"), ..Request::preflight(Some("x"), Some("PUT"), None) },
+                Request {
+                    request_id: Some("id-1"),
+                    host_id: Some("host"),
+                    ..Request::preflight(Some("x"), Some("PUT"), None)
+                },
                 Request::new("GET", Some(&last)),
                 Request { acrh: Some(acrh), ..Request::new("PUT", Some(&exact)) },
                 Request::new("GET", None),
