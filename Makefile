@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 CORSMATCH := target/release/corsmatch
 
-.PHONY: demo build test test-rust lint-rust fmt
+.PHONY: demo serve build test test-rust lint-rust fmt test-e2e
 
 demo: build
 	@echo "== corsmatch eval: examples/requests.jsonl against examples/oss-web-upload.xml (oss)"
@@ -11,6 +11,9 @@ demo: build
 	@echo "== corsmatch explain: why a PUT from another site is refused"
 	$(CORSMATCH) explain --config examples/oss-web-upload.xml --method OPTIONS \
 		--origin https://static.example.org --acrm PUT --acrh content-type
+
+serve: build
+	$(CORSMATCH) serve
 
 build:
 	$(CARGO) build --release -p corsmatch-cli
@@ -25,4 +28,7 @@ lint-rust:
 test-rust:
 	$(CARGO) test --workspace
 
-test: lint-rust test-rust
+test-e2e:
+	bash e2e/run-tests.sh
+
+test: lint-rust test-rust test-e2e
