@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The C ABI benchmark: ns per call through the C ABI (bench.c) against RuleSet::evaluate
+# called from Rust (examples/evaluate_bench.rs), on the same 100-rule workload and requests.
+# Not part of the tests. `ffi-c/bench/run.sh [ITERATIONS]` (default 2,000,000; 1 is a smoke run).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+iterations="${1:-2000000}"
+ffi-c/build-c.sh >/dev/null
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+out="$target_dir/ffi-bench"
+mkdir -p "$out"
+python3 ffi-c/bench/workload.py >"$out/workload-100.xml"
+${CC:-gcc} -std=c11 -O2 -Wall -Wextra -Werror -I ffi-c/include ffi-c/bench/bench.c \
+    "$target_dir/release/libcorsmatch.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -o "$out/bench"
+echo "== C ABI"
+"$out/bench" "$out/workload-100.xml" "$iterations"
+echo "== Rust RuleSet::evaluate"
+cargo run --quiet --release -p corsmatch-ffi --example evaluate_bench -- "$out/workload-100.xml" "$iterations"

@@ -1,0 +1,615 @@
+// Package corsmatch decides bucket CORS exactly as Alibaba Cloud OSS and AWS S3 decide it:
+// a CORSConfiguration is validated with the providers' own error codes and compiled once, and
+// each preflight or actual request gets the response the provider would send (status,
+// headers in order, XML error body).
+//
+// It is a cgo binding of the corsmatch C ABI (ffi-c/ in the repository). Build the static
+// library first, from the repository root:
+//
+//	cargo build --release -p corsmatch-ffi     # or ffi-c/build-c.sh, which also writes corsmatch.pc
+//
+// By default the package links ../target/release/libcorsmatch.a relative to this directory,
+// so use it from a checkout (a `replace github.com/corsmatch/corsmatch/go => /path/to/corsmatch/go`
+// directive in your go.mod). With `-tags corsmatch_pkgconfig` it takes the flags from
+// pkg-config's corsmatch.pc instead.
+//
+// A RuleSet is immutable and safe for concurrent use. Evaluation borrows per-call working
+// memory from a sync.Pool, so a steady stream of requests allocates only the strings of the
+// response.
+package corsmatch
+
+/*
+#include <stdlib.h>
+#include "corsmatch.h"
+*/
+import "C"
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Profile says whose behaviour to reproduce.
+type Profile int
+
+const (
+	// OSS is Alibaba Cloud OSS (the default).
+	OSS Profile = C.CORSMATCH_PROFILE_OSS
+	// S3 is AWS S3 and S3-compatible servers.
+	S3 Profile = C.CORSMATCH_PROFILE_S3
+)
+
+// String returns "oss" or "s3".
+func (p Profile) String() string {
+	switch p {
+	case OSS:
+		return "oss"
+	case S3:
+		return "s3"
+	}
+	return fmt.Sprintf("Profile(%d)", int(p))
+}
+
+// Target says what a request addresses.
+type Target int
+
+const (
+	// Object is an object key (S3 ResourceType OBJECT).
+	Object Target = C.CORSMATCH_TARGET_OBJECT
+	// Bucket is the bucket root (S3 ResourceType BUCKET).
+	Bucket Target = C.CORSMATCH_TARGET_BUCKET
+	// MissingBucket is a bucket that does not exist.
+	MissingBucket Target = C.CORSMATCH_TARGET_MISSING_BUCKET
+)
+
+// Options tune compilation. The zero value (or a nil *Options) is the profile's defaults.
+type Options struct {
+	// MaxRules raises (or lowers) the rule limit; 0 keeps the profile's (oss 10, s3 100).
+	MaxRules int
+	// MaxDocumentBytes raises the document size limit; 0 keeps the profile's (16 KB, 64 KB).
+	MaxDocumentBytes int
+	// MaxCompiledBytes limits the compiled structure; 0 keeps the default (64 MiB).
+	MaxCompiledBytes int
+	// NoCredentials stops Access-Control-Allow-Credentials from being sent.
+	NoCredentials bool
+	// StrictOrigins makes an Origin that is not scheme://host[:port] match only "*".
+	StrictOrigins bool
+}
+
+// Errors for input the library refuses before deciding anything.
+var (
+	// ErrInvalidUTF8 is returned when a request string is not UTF-8.
+	ErrInvalidUTF8 = errors.New("corsmatch: a request string is not valid UTF-8")
+	// ErrInvalidArgument is returned for an unknown profile or target, or an OPTIONS
+	// request given to Actual.
+	ErrInvalidArgument = errors.New("corsmatch: invalid argument")
+	// ErrInputTooLarge is returned for an input no memory can hold.
+	ErrInputTooLarge = errors.New("corsmatch: input too large")
+	// ErrClosed is returned by a RuleSet after Close.
+	ErrClosed = errors.New("corsmatch: rule set is closed")
+)
+
+// Error is a failure of the C library that is not one of the errors above (a NULL pointer
+// or a panic: a bug, please report it).
+type Error struct {
+	// Result is the corsmatch_result code.
+	Result uint32
+	// Name is its name, e.g. CORSMATCH_PANIC.
+	Name string
+}
+
+func (e *Error) Error() string { return "corsmatch: " + e.Name }
+
+func resultError(r C.corsmatch_result) error {
+	switch r {
+	case C.CORSMATCH_OK:
+		return nil
+	case C.CORSMATCH_INVALID_UTF8:
+		return ErrInvalidUTF8
+	case C.CORSMATCH_INVALID_ARGUMENT:
+		return ErrInvalidArgument
+	case C.CORSMATCH_INPUT_TOO_LARGE:
+		return ErrInputTooLarge
+	}
+	return &Error{Result: uint32(r), Name: goString(C.corsmatch_result_name(C.uint32_t(r)))}
+}
+
+// ConfigError is a configuration the provider would refuse. Status, Code and Message are what
+// the provider answers to PutBucketCors, to send back verbatim; Detail explains it for logs.
+type ConfigError struct {
+	// Status is the provider's HTTP status (400).
+	Status int
+	// Code is the provider's error code, e.g. MalformedXML, InvalidRequest, CORSRuleBeyondLimit.
+	Code string
+	// Message is the provider's message, verbatim.
+	Message string
+	// Detail is a lowercase explanation naming the value or limit.
+	Detail string
+
+	handle *C.corsmatch_error
+}
+
+// Error returns the lowercase explanation.
+func (e *ConfigError) Error() string { return "corsmatch: " + e.Detail }
+
+// XML returns the provider's XML error body, with <RequestId> and <HostId> when not empty.
+func (e *ConfigError) XML(requestID, hostID string) string {
+	if e.handle == nil {
+		return ""
+	}
+	defer runtime.KeepAlive(e)
+	rp, rl := cString(requestID, requestID != "")
+	hp, hl := cString(hostID, hostID != "")
+	var need C.size_t
+	r := C.corsmatch_error_xml(e.handle, rp, rl, hp, hl, nil, 0, &need)
+	if r != C.CORSMATCH_BUFFER_TOO_SMALL && r != C.CORSMATCH_OK {
+		return ""
+	}
+	buf := make([]byte, int(need)+1)
+	r = C.corsmatch_error_xml(e.handle, rp, rl, hp, hl, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &need)
+	if r != C.CORSMATCH_OK {
+		return ""
+	}
+	return string(buf[:need])
+}
+
+// Version is the C library's version.
+func Version() string { return goString(C.corsmatch_version()) }
+
+// goString copies a library string into Go memory.
+func goString(s C.corsmatch_str) string {
+	if s.len == 0 {
+		return ""
+	}
+	return C.GoStringN(s.data, C.int(s.len))
+}
+
+// view is a library string seen without copying: only for memory that outlives its use
+// (static strings, or the rule set while it is kept alive).
+func view(s C.corsmatch_str) string {
+	if s.len == 0 {
+		return ""
+	}
+	return unsafe.String((*byte)(unsafe.Pointer(s.data)), int(s.len))
+}
+
+// zero gives a present empty string a non-NULL pointer: (NULL, 0) means absent.
+var zero C.char
+
+// cString passes a Go string to C as pointer + length without copying; the memory holds no
+// Go pointers, so cgo allows it for the duration of the call.
+func cString(s string, present bool) (*C.char, C.size_t) {
+	if !present {
+		return nil, 0
+	}
+	if len(s) == 0 {
+		return &zero, 0
+	}
+	return (*C.char)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s))
+}
+
+func optString(s *string) (*C.char, C.size_t) {
+	if s == nil {
+		return nil, 0
+	}
+	return cString(*s, true)
+}
+
+// ruleHeaders caches, per rule, the header values that depend only on the rule.
+type ruleHeaders struct {
+	methods, expose, maxAge string
+}
+
+// RuleSet is a compiled CORS configuration (or the absence of one). It is immutable and safe
+// for concurrent use. Close frees it; a finalizer does so too when it becomes unreachable.
+type RuleSet struct {
+	ptr     *C.corsmatch_ruleset
+	profile Profile
+	rules   []atomic.Pointer[ruleHeaders]
+}
+
+func newRuleSet(ptr *C.corsmatch_ruleset, profile Profile) *RuleSet {
+	rs := &RuleSet{ptr: ptr, profile: profile}
+	rs.rules = make([]atomic.Pointer[ruleHeaders], int(C.corsmatch_ruleset_rule_count(ptr)))
+	runtime.SetFinalizer(rs, (*RuleSet).free)
+	return rs
+}
+
+func (rs *RuleSet) free() {
+	if rs.ptr != nil {
+		C.corsmatch_ruleset_free(rs.ptr)
+		rs.ptr = nil
+	}
+}
+
+// Compile parses, validates and compiles a CORSConfiguration document. A document the
+// provider would refuse gives a *ConfigError; opts may be nil.
+func Compile(xml []byte, profile Profile, opts *Options) (*RuleSet, error) {
+	var o C.corsmatch_options
+	if r := C.corsmatch_options_default(C.corsmatch_profile(profile), &o); r != C.CORSMATCH_OK {
+		return nil, resultError(r)
+	}
+	if opts != nil {
+		o.max_rules = C.size_t(max(opts.MaxRules, 0))
+		o.max_document_bytes = C.size_t(max(opts.MaxDocumentBytes, 0))
+		o.max_compiled_bytes = C.size_t(max(opts.MaxCompiledBytes, 0))
+		o.allow_credentials = C.bool(!opts.NoCredentials)
+		o.strict_origins = C.bool(opts.StrictOrigins)
+	}
+	var doc *C.char
+	if len(xml) > 0 {
+		doc = (*C.char)(unsafe.Pointer(&xml[0]))
+	}
+	var ptr *C.corsmatch_ruleset
+	var cerr *C.corsmatch_error
+	r := C.corsmatch_ruleset_new(doc, C.size_t(len(xml)), C.corsmatch_profile(profile), &o, &ptr, &cerr)
+	switch r {
+	case C.CORSMATCH_OK:
+		return newRuleSet(ptr, profile), nil
+	case C.CORSMATCH_CONFIG_ERROR:
+		e := &ConfigError{
+			Status:  int(C.corsmatch_error_status(cerr)),
+			Code:    goString(C.corsmatch_error_code(cerr)),
+			Message: goString(C.corsmatch_error_message(cerr)),
+			Detail:  goString(C.corsmatch_error_detail(cerr)),
+			handle:  cerr,
+		}
+		runtime.SetFinalizer(e, func(e *ConfigError) { C.corsmatch_error_free(e.handle) })
+		return nil, e
+	}
+	return nil, resultError(r)
+}
+
+// NoConfig returns the rule set of a bucket without CORS configuration: preflights are
+// refused with the provider's 403 and actual requests get no headers.
+func NoConfig(profile Profile) (*RuleSet, error) {
+	var ptr *C.corsmatch_ruleset
+	if r := C.corsmatch_ruleset_no_config(C.corsmatch_profile(profile), &ptr); r != C.CORSMATCH_OK {
+		return nil, resultError(r)
+	}
+	return newRuleSet(ptr, profile), nil
+}
+
+// Close frees the rule set. Call it only when no goroutine uses the rule set any more;
+// afterwards its methods return ErrClosed. Closing twice is harmless.
+func (rs *RuleSet) Close() error {
+	runtime.SetFinalizer(rs, nil)
+	rs.free()
+	return nil
+}
+
+// Profile returns the profile the rule set was compiled for.
+func (rs *RuleSet) Profile() Profile { return rs.profile }
+
+// RuleCount returns the number of rules (0 for a bucket without configuration).
+func (rs *RuleSet) RuleCount() int { return len(rs.rules) }
+
+// String returns a pointer to s, for the optional fields of Request.
+func String(s string) *string { return &s }
+
+// Request is what a CORS decision needs of an HTTP request. A nil header is absent; a pointer
+// to "" is present and empty.
+type Request struct {
+	// Method is the request's method; Preflight ignores it (it is OPTIONS).
+	Method string
+	// Origin is the Origin header.
+	Origin *string
+	// ACRM is Access-Control-Request-Method.
+	ACRM *string
+	// ACRH is Access-Control-Request-Headers.
+	ACRH *string
+	// Target is what the request addresses (Object by default).
+	Target Target
+	// RequestID and HostID go into a refusal's XML body when not empty.
+	RequestID, HostID string
+}
+
+// HeaderField is one response header.
+type HeaderField struct {
+	Name, Value string
+}
+
+// Refusal is a refused preflight: the provider's code, message and XML body (send it with
+// Content-Type: application/xml).
+type Refusal struct {
+	Code, Message, Body string
+}
+
+// Decision is the answer to one request.
+type Decision struct {
+	// Status is the preflight response's status (200, 400, 403, 404); 0 for an actual request.
+	Status int
+	// Rule is the 0-based index of the matched rule, -1 when none matched.
+	Rule int
+	// Headers are the headers to send (preflight) or add (actual request), in order.
+	Headers []HeaderField
+	// Refused is set when the preflight is refused.
+	Refused *Refusal
+}
+
+// Header returns the value of a header of the decision (name compared case-insensitively).
+func (d *Decision) Header(name string) (string, bool) {
+	for _, h := range d.Headers {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value, true
+		}
+	}
+	return "", false
+}
+
+// scratch is per-call working memory: the library's scratch and the decision it fills, both
+// in C memory so that a call passes no Go memory that C writes pointers into.
+type scratch struct {
+	ptr      *C.corsmatch_scratch
+	decision *C.corsmatch_decision
+}
+
+func newScratch() *scratch {
+	s := &scratch{decision: (*C.corsmatch_decision)(C.calloc(1, C.size_t(unsafe.Sizeof(C.corsmatch_decision{}))))}
+	if s.decision == nil || C.corsmatch_scratch_new(&s.ptr) != C.CORSMATCH_OK {
+		panic("corsmatch: out of memory")
+	}
+	runtime.SetFinalizer(s, func(s *scratch) {
+		C.corsmatch_scratch_free(s.ptr)
+		C.free(unsafe.Pointer(s.decision))
+	})
+	return s
+}
+
+var scratchPool = sync.Pool{New: func() any { return newScratch() }}
+
+// input is a request as the C functions take it.
+type input struct {
+	preflight          bool
+	method             string
+	origin, acrm, acrh string
+	hasOrigin, hasACRM bool
+	hasACRH            bool
+	target             Target
+	requestID, hostID  string
+}
+
+func (rs *RuleSet) evaluate(in *input, s *scratch) error {
+	if rs.ptr == nil {
+		return ErrClosed
+	}
+	op, ol := cString(in.origin, in.hasOrigin)
+	mp, ml := cString(in.acrm, in.hasACRM)
+	hp, hl := cString(in.acrh, in.hasACRH)
+	var r C.corsmatch_result
+	if in.preflight {
+		rp, rl := cString(in.requestID, in.requestID != "")
+		ip, il := cString(in.hostID, in.hostID != "")
+		r = C.corsmatch_preflight(rs.ptr, s.ptr, op, ol, mp, ml, hp, hl, C.corsmatch_target(in.target),
+			rp, rl, ip, il, s.decision)
+	} else {
+		xp, xl := cString(in.method, true)
+		r = C.corsmatch_actual(rs.ptr, s.ptr, xp, xl, op, ol, mp, ml, hp, hl, C.corsmatch_target(in.target), s.decision)
+	}
+	return resultError(r)
+}
+
+// Names of the response headers, as Go constants so that no call allocates them.
+const (
+	hAllowOrigin      = "Access-Control-Allow-Origin"
+	hAllowMethods     = "Access-Control-Allow-Methods"
+	hAllowHeaders     = "Access-Control-Allow-Headers"
+	hExposeHeaders    = "Access-Control-Expose-Headers"
+	hMaxAge           = "Access-Control-Max-Age"
+	hAllowCredentials = "Access-Control-Allow-Credentials"
+	hVary             = "Vary"
+	s3Vary            = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"
+)
+
+// headerName maps a name from the library (static memory) to the Go constant.
+func headerName(s C.corsmatch_str) string {
+	switch v := view(s); v {
+	case hAllowOrigin:
+		return hAllowOrigin
+	case hAllowMethods:
+		return hAllowMethods
+	case hAllowHeaders:
+		return hAllowHeaders
+	case hExposeHeaders:
+		return hExposeHeaders
+	case hMaxAge:
+		return hMaxAge
+	case hAllowCredentials:
+		return hAllowCredentials
+	case hVary:
+		return hVary
+	default:
+		return strings.Clone(v)
+	}
+}
+
+// headerValue turns the value of header h of the decision into a Go string, copying only
+// what must be copied. Allow-Origin is "*" or the request's Origin verbatim: when the
+// library's pointer is the one we passed, it is the Go string itself (never dereferenced
+// from C memory, since Go may have moved it). Values fixed by the rule are cached per rule.
+func (rs *RuleSet) headerValue(name string, v C.corsmatch_str, d *C.corsmatch_decision, in *input) string {
+	switch name {
+	case hAllowOrigin:
+		if in.hasOrigin && v.len == C.size_t(len(in.origin)) && len(in.origin) > 0 &&
+			unsafe.Pointer(v.data) == unsafe.Pointer(unsafe.StringData(in.origin)) {
+			return in.origin
+		}
+		// Not the request's buffer: static or rule-set memory.
+		if view(v) == "*" {
+			return "*"
+		}
+	case hAllowHeaders:
+		// Scratch memory: reuse the request's own string when it is already in normal form.
+		if in.hasACRH && view(v) == in.acrh {
+			return in.acrh
+		}
+	case hAllowCredentials:
+		if view(v) == "true" {
+			return "true"
+		}
+	case hVary:
+		switch view(v) {
+		case "Origin":
+			return "Origin"
+		case s3Vary:
+			return s3Vary
+		}
+	case hAllowMethods, hExposeHeaders, hMaxAge:
+		rule := int(d.rule)
+		if rule >= 0 && rule < len(rs.rules) {
+			c := rs.rules[rule].Load()
+			if c == nil {
+				c = rs.fillRule(d)
+			}
+			switch name {
+			case hAllowMethods:
+				return c.methods
+			case hExposeHeaders:
+				return c.expose
+			default:
+				return c.maxAge
+			}
+		}
+	}
+	return strings.Clone(view(v))
+}
+
+// fillRule caches the rule-fixed values of the matched rule of d (a preflight or actual
+// request that matched, so all three present ones are in d).
+func (rs *RuleSet) fillRule(d *C.corsmatch_decision) *ruleHeaders {
+	c := &ruleHeaders{}
+	for i := 0; i < int(d.header_count); i++ {
+		h := d.headers[i]
+		switch view(h.name) {
+		case hAllowMethods:
+			c.methods = strings.Clone(view(h.value))
+		case hExposeHeaders:
+			c.expose = strings.Clone(view(h.value))
+		case hMaxAge:
+			c.maxAge = strings.Clone(view(h.value))
+		}
+	}
+	rs.rules[int(d.rule)].Store(c)
+	return c
+}
+
+func (rs *RuleSet) decide(in *input) (*Decision, error) {
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+	defer runtime.KeepAlive(rs)
+	if err := rs.evaluate(in, s); err != nil {
+		return nil, err
+	}
+	d := s.decision
+	out := &Decision{Status: int(d.status), Rule: int(d.rule), Headers: make([]HeaderField, 0, int(d.header_count))}
+	for i := 0; i < int(d.header_count); i++ {
+		name := headerName(d.headers[i].name)
+		out.Headers = append(out.Headers, HeaderField{name, rs.headerValue(name, d.headers[i].value, d, in)})
+	}
+	if d.refused {
+		out.Refused = &Refusal{Code: goString(d.error_code), Message: goString(d.error_message), Body: goString(d.error_body)}
+	}
+	return out, nil
+}
+
+func (req *Request) input(preflight bool) *input {
+	in := &input{preflight: preflight, method: req.Method, target: req.Target, requestID: req.RequestID, hostID: req.HostID}
+	if req.Origin != nil {
+		in.origin, in.hasOrigin = *req.Origin, true
+	}
+	if req.ACRM != nil {
+		in.acrm, in.hasACRM = *req.ACRM, true
+	}
+	if req.ACRH != nil {
+		in.acrh, in.hasACRH = *req.ACRH, true
+	}
+	return in
+}
+
+// Preflight answers a preflight (OPTIONS) request: the status, the headers in order, and for
+// a refusal the provider's code, message and XML body. req.Method is ignored.
+func (rs *RuleSet) Preflight(req Request) (*Decision, error) {
+	return rs.decide(req.input(true))
+}
+
+// Actual says which headers to add to the response of an actual (non-OPTIONS) request; it is
+// never refused. An OPTIONS method is ErrInvalidArgument (use Preflight).
+func (rs *RuleSet) Actual(req Request) (*Decision, error) {
+	return rs.decide(req.input(false))
+}
+
+// RuleVerdict is what one rule made of a request.
+type RuleVerdict struct {
+	// Rule is the rule's 0-based index.
+	Rule int `json:"rule"`
+	// Result is "match", "origin", "method" or "header".
+	Result string `json:"result"`
+	// Header is the requested header no AllowedHeader matches (Result "header").
+	Header *string `json:"header"`
+	// Detail says it in words.
+	Detail string `json:"detail"`
+}
+
+// Explanation says why a request got its answer: each rule's verdict, the winner and the
+// response (the JSON of `corsmatch explain --json`).
+type Explanation struct {
+	// Method is the method the rules were asked about (ACRM, or the request's own).
+	Method *string `json:"method"`
+	// Headers are the requested headers as the rules saw them.
+	Headers []string `json:"headers"`
+	// Skipped says why no rule was consulted, when none was.
+	Skipped *string `json:"skipped"`
+	// Rules has one verdict per rule, in order.
+	Rules []RuleVerdict `json:"rules"`
+	// Winner is the first matching rule.
+	Winner *int `json:"winner"`
+	// Response is the response itself.
+	Response struct {
+		Status  *int        `json:"status"`
+		Headers [][2]string `json:"headers"`
+		Error   *struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+			Body    string `json:"body"`
+		} `json:"error"`
+		Rule *int `json:"rule"`
+	} `json:"response"`
+}
+
+// Explain explains a request (req.Method OPTIONS explains a preflight). It allocates; it is
+// for troubleshooting, not for every request.
+func (rs *RuleSet) Explain(req Request) (*Explanation, error) {
+	if rs.ptr == nil {
+		return nil, ErrClosed
+	}
+	defer runtime.KeepAlive(rs)
+	in := req.input(req.Method == "OPTIONS")
+	xp, xl := cString(in.method, true)
+	op, ol := cString(in.origin, in.hasOrigin)
+	mp, ml := cString(in.acrm, in.hasACRM)
+	hp, hl := cString(in.acrh, in.hasACRH)
+	buf := make([]byte, 4096)
+	for {
+		var need C.size_t
+		r := C.corsmatch_explain(rs.ptr, xp, xl, op, ol, mp, ml, hp, hl, C.corsmatch_target(in.target),
+			(*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &need)
+		if r == C.CORSMATCH_BUFFER_TOO_SMALL {
+			buf = make([]byte, int(need))
+			continue
+		}
+		if err := resultError(r); err != nil {
+			return nil, err
+		}
+		var e Explanation
+		if err := json.Unmarshal(buf[:need], &e); err != nil {
+			return nil, fmt.Errorf("corsmatch: explain: %w", err)
+		}
+		return &e, nil
+	}
+}
