@@ -1,0 +1,241 @@
+//! Reading Python arguments: profiles, targets, limits, strings. Wrong types raise
+//! `TypeError`, wrong values `ValueError`; nothing here can panic.
+
+use corsmatch::{ConfigError, CorsConfig, CorsRule, Options, Profile, Target};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyInt, PyList, PyString, PyTuple, PyType};
+
+/// A Python `str` argument with its UTF-8 text: the object is kept so that a value the
+/// engine echoes verbatim (the Origin) can be returned without making a new string.
+pub(crate) struct Text<'py> {
+    pub(crate) object: Bound<'py, PyString>,
+    pub(crate) text: PyBackedStr,
+}
+
+impl<'py> Text<'py> {
+    pub(crate) fn new(object: Bound<'py, PyString>) -> PyResult<Text<'py>> {
+        // Lone surrogates cannot be UTF-8: this raises UnicodeEncodeError, a ValueError.
+        let text = PyBackedStr::try_from(object.clone())?;
+        Ok(Text { object, text })
+    }
+
+    pub(crate) fn optional(object: Option<Bound<'py, PyString>>) -> PyResult<Option<Text<'py>>> {
+        object.map(Text::new).transpose()
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// The text of an optional argument.
+pub(crate) fn text<'a>(t: &'a Option<Text<'_>>) -> Option<&'a str> {
+    t.as_ref().map(Text::as_str)
+}
+
+/// `"oss"` or `"s3"`.
+pub(crate) fn profile(name: &Bound<'_, PyString>) -> PyResult<Profile> {
+    let name = name.to_cow()?;
+    name.parse().map_err(PyValueError::new_err)
+}
+
+/// `"object"`, `"bucket"` or `"nonexistent-bucket"`; `None` is `"object"`.
+pub(crate) fn target(name: Option<&Bound<'_, PyString>>) -> PyResult<Target> {
+    match name {
+        None => Ok(Target::Object),
+        Some(name) => name.to_cow()?.parse().map_err(PyValueError::new_err),
+    }
+}
+
+/// A non-negative size limit, `None` for the default.
+pub(crate) fn limit(name: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<usize>> {
+    let Some(value) = value else { return Ok(None) };
+    if value.is_none() {
+        return Ok(None);
+    }
+    if value.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!("{name} must be an int or None, not bool")));
+    }
+    let n: i128 = match value.extract() {
+        Ok(n) => n,
+        Err(_) if value.is_instance_of::<PyInt>() => {
+            return Err(PyValueError::new_err(format!("{name} must be between 0 and {}", usize::MAX)))
+        }
+        Err(_) => return Err(PyTypeError::new_err(format!("{name} must be an int or None, not {}", type_name(value)))),
+    };
+    usize::try_from(n)
+        .map(Some)
+        .map_err(|_| PyValueError::new_err(format!("{name} must be between 0 and {}, not {n}", usize::MAX)))
+}
+
+/// A configuration document: `bytes`, `bytearray` or `str` (encoded as UTF-8).
+pub(crate) enum Document<'py> {
+    Bytes(Bound<'py, PyBytes>),
+    Owned(Vec<u8>),
+}
+
+impl<'py> Document<'py> {
+    pub(crate) fn new(data: &Bound<'py, PyAny>) -> PyResult<Document<'py>> {
+        if let Ok(b) = data.cast::<PyBytes>() {
+            return Ok(Document::Bytes(b.clone()));
+        }
+        if let Ok(s) = data.cast::<PyString>() {
+            return Ok(Document::Owned(s.to_cow()?.into_owned().into_bytes()));
+        }
+        if let Ok(b) = data.cast::<PyByteArray>() {
+            return Ok(Document::Owned(b.to_vec()));
+        }
+        Err(PyTypeError::new_err(format!("the configuration must be bytes or str, not {}", type_name(data))))
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Document::Bytes(b) => b.as_bytes(),
+            Document::Owned(v) => v,
+        }
+    }
+}
+
+/// The compile options from the keyword arguments.
+pub(crate) fn options(
+    profile: Option<&Bound<'_, PyString>>,
+    max_rules: Option<&Bound<'_, PyAny>>,
+    max_document_bytes: Option<&Bound<'_, PyAny>>,
+    allow_credentials: bool,
+    strict_origins: bool,
+    max_compiled_bytes: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Options> {
+    let profile = profile.map(self::profile).transpose()?.unwrap_or(Profile::Oss);
+    let mut options = Options::new(profile).allow_credentials(allow_credentials).strict_origins(strict_origins);
+    if let Some(n) = limit("max_rules", max_rules)? {
+        options = options.max_rules(n);
+    }
+    if let Some(n) = limit("max_document_bytes", max_document_bytes)? {
+        options = options.max_document_bytes(n);
+    }
+    if let Some(n) = limit("max_compiled_bytes", max_compiled_bytes)? {
+        options = options.max_compiled_bytes(n);
+    }
+    Ok(options)
+}
+
+/// The keys of a rule in its dict form (the corpus' JSON form, and S3's and OSS's SDKs').
+const RULE_KEYS: [&str; 6] = ["ID", "AllowedOrigin", "AllowedMethod", "AllowedHeader", "ExposeHeader", "MaxAgeSeconds"];
+
+/// A value or a list of values: `str`, a list or tuple of `str`, or `None` (no value).
+fn strings(key: &str, value: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    if value.is_none() {
+        return Ok(Vec::new());
+    }
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(vec![s.to_cow()?.into_owned()]);
+    }
+    if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        let mut out = Vec::new();
+        for item in value.try_iter()? {
+            let item = item?;
+            match item.cast::<PyString>() {
+                Ok(s) => out.push(s.to_cow()?.into_owned()),
+                Err(_) => {
+                    return Err(PyTypeError::new_err(format!("{key} items must be str, not {}", type_name(&item))))
+                }
+            }
+        }
+        return Ok(out);
+    }
+    Err(PyTypeError::new_err(format!("{key} must be a str or a list of str, not {}", type_name(value))))
+}
+
+/// One rule from its dict form.
+fn rule(index: usize, value: &Bound<'_, PyAny>) -> PyResult<CorsRule> {
+    let dict = value
+        .cast::<PyDict>()
+        .map_err(|_| PyTypeError::new_err(format!("rule {index} must be a dict, not {}", type_name(value))))?;
+    let mut rule = CorsRule::default();
+    for (key, value) in dict.iter() {
+        let key = key
+            .cast::<PyString>()
+            .map_err(|_| PyTypeError::new_err(format!("rule {index}: keys must be str, not {}", type_name(&key))))?
+            .to_cow()?
+            .into_owned();
+        match key.as_str() {
+            "AllowedOrigin" => rule.allowed_origins = strings(&key, &value)?,
+            "AllowedMethod" => rule.allowed_methods = strings(&key, &value)?,
+            "AllowedHeader" => rule.allowed_headers = strings(&key, &value)?,
+            "ExposeHeader" => rule.expose_headers = strings(&key, &value)?,
+            "ID" if value.is_none() => rule.id = None,
+            "ID" => match value.cast::<PyString>() {
+                Ok(s) => rule.id = Some(s.to_cow()?.into_owned()),
+                Err(_) => return Err(PyTypeError::new_err(format!("ID must be a str, not {}", type_name(&value)))),
+            },
+            "MaxAgeSeconds" if value.is_none() => rule.max_age_seconds = None,
+            "MaxAgeSeconds" => {
+                if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+                    return Err(PyTypeError::new_err(format!(
+                        "MaxAgeSeconds must be an int, not {}",
+                        type_name(&value)
+                    )));
+                }
+                let seconds: i128 = value.extract().unwrap_or(i128::MAX);
+                rule.max_age_seconds = Some(u32::try_from(seconds).map_err(|_| {
+                    PyValueError::new_err(format!("MaxAgeSeconds must be between 0 and {}, not {value}", u32::MAX))
+                })?);
+            }
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "rule {index}: unknown key {other:?}, expected one of {}",
+                    RULE_KEYS.join(", ")
+                )))
+            }
+        }
+    }
+    Ok(rule)
+}
+
+/// A configuration from a list of rules in dict form.
+pub(crate) fn config(rules: &Bound<'_, PyAny>, response_vary: Option<bool>) -> PyResult<CorsConfig> {
+    if !(rules.is_instance_of::<PyList>() || rules.is_instance_of::<PyTuple>()) {
+        return Err(PyTypeError::new_err(format!("rules must be a list of dicts, not {}", type_name(rules))));
+    }
+    let rules = rules.try_iter()?.enumerate().map(|(i, r)| rule(i, &r?)).collect::<PyResult<Vec<_>>>()?;
+    Ok(CorsConfig { rules, response_vary })
+}
+
+/// A rule in dict form, every key present.
+pub(crate) fn rule_dict<'py>(py: Python<'py>, rule: &CorsRule) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("ID", &rule.id)?;
+    d.set_item("AllowedOrigin", &rule.allowed_origins)?;
+    d.set_item("AllowedMethod", &rule.allowed_methods)?;
+    d.set_item("AllowedHeader", &rule.allowed_headers)?;
+    d.set_item("ExposeHeader", &rule.expose_headers)?;
+    d.set_item("MaxAgeSeconds", rule.max_age_seconds)?;
+    Ok(d)
+}
+
+static CONFIG_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// The name of the error's kind (`MalformedXml`, `ControlCharacter`, ...).
+fn kind_name(e: &ConfigError) -> String {
+    format!("{:?}", e.kind()).chars().take_while(|c| c.is_ascii_alphanumeric()).collect()
+}
+
+/// `corsmatch.ConfigError(description, code, message, status, xml, kind)`.
+pub(crate) fn config_error(py: Python<'_>, e: &ConfigError) -> PyErr {
+    let class = match CONFIG_ERROR.import(py, "corsmatch._errors", "ConfigError") {
+        Ok(c) => c,
+        Err(err) => return err,
+    };
+    match class.call1((e.to_string(), e.code(), e.message(), e.status(), e.to_xml(None, None), kind_name(e))) {
+        Ok(value) => PyErr::from_value(value),
+        Err(err) => err,
+    }
+}
+
+/// The name of an object's type, for error messages.
+pub(crate) fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".to_string())
+}

@@ -1,0 +1,446 @@
+//! `corsmatch.RuleSet`: a compiled configuration, evaluated from any number of threads.
+
+use std::cell::RefCell;
+
+use corsmatch::render::{OSS_VARY, S3_VARY};
+use corsmatch::{Decision, Profile, Request, Scratch, Target};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyAny, PyList, PyString};
+
+use crate::args::{self, text, Document, Text};
+use crate::explain::Explanation;
+use crate::response::{ErrorParts, Response};
+
+// Slots of `Decision::values` (corsmatch::render::HEADER_ORDER).
+const ACAO: usize = 0;
+const ACAM: usize = 1;
+const ACAH: usize = 2;
+const ACEH: usize = 3;
+const ACMA: usize = 4;
+const ACAC: usize = 5;
+const VARY: usize = 6;
+
+/// Requests with more input than this (Origin, ACRM, ACRH and the ids, in bytes) are
+/// evaluated with the GIL released and with a scratch space of their own. A typical request
+/// takes a few hundred nanoseconds, about what releasing and taking back the GIL costs, so
+/// those keep it; one of 4 KiB takes microseconds (its cost is linear in the ACRH), worth
+/// letting other threads run, and the thread's scratch does not keep its size.
+const LARGE_REQUEST: usize = 4 * 1024;
+
+thread_local! {
+    /// Each thread's working memory: after the first requests, evaluation allocates nothing.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::new());
+}
+
+/// A header value a rule always answers with, as text and as a Python string made once.
+struct Baked {
+    text: Box<str>,
+    object: Py<PyString>,
+}
+
+impl Baked {
+    fn new(py: Python<'_>, text: String) -> Baked {
+        let object = PyString::new(py, &text).unbind();
+        Baked { text: text.into_boxed_str(), object }
+    }
+
+    fn get(&self, value: &str) -> Option<&Py<PyString>> {
+        (&*self.text == value).then_some(&self.object)
+    }
+}
+
+/// The Python strings of one rule's fixed headers.
+struct RuleStrings {
+    methods: Baked,
+    expose: Option<Baked>,
+    max_age: Option<Baked>,
+}
+
+/// A compiled CORS configuration (or a bucket without one). Immutable; share one object
+/// between threads.
+#[pyclass(frozen, module = "corsmatch", name = "RuleSet")]
+pub struct RuleSet {
+    inner: corsmatch::RuleSet,
+    rules: Box<[RuleStrings]>,
+    star: Baked,
+    yes: Baked,
+    s3_vary: Baked,
+    oss_vary: Baked,
+}
+
+impl RuleSet {
+    fn new(py: Python<'_>, inner: corsmatch::RuleSet) -> RuleSet {
+        // These are the values the engine renders for each rule (compile.rs); a value that
+        // differs is still answered correctly, only with a fresh string (see `convert`).
+        let rules = inner
+            .config()
+            .map(|c| {
+                c.rules
+                    .iter()
+                    .map(|r| RuleStrings {
+                        methods: Baked::new(py, r.allowed_methods.join(", ")),
+                        expose: (!r.expose_headers.is_empty()).then(|| Baked::new(py, r.expose_headers.join(", "))),
+                        max_age: r.max_age_seconds.map(|a| Baked::new(py, a.to_string())),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        RuleSet {
+            inner,
+            rules,
+            star: Baked::new(py, "*".into()),
+            yes: Baked::new(py, "true".into()),
+            s3_vary: Baked::new(py, S3_VARY.into()),
+            oss_vary: Baked::new(py, OSS_VARY.into()),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn answer<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        origin: Option<Text<'py>>,
+        acrm: Option<Text<'py>>,
+        acrh: Option<Text<'py>>,
+        target: Target,
+        request_id: Option<Text<'py>>,
+        host_id: Option<Text<'py>>,
+    ) -> Response {
+        let req = Request {
+            method,
+            origin: text(&origin),
+            acrm: text(&acrm),
+            acrh: text(&acrh),
+            target,
+            request_id: text(&request_id),
+            host_id: text(&host_id),
+        };
+        let size = [req.origin, req.acrm, req.acrh, req.request_id, req.host_id]
+            .iter()
+            .map(|t| t.map_or(0, str::len))
+            .sum::<usize>();
+        if size > LARGE_REQUEST {
+            let inner = &self.inner;
+            let owned = py.detach(|| inner.respond(&req));
+            return Response::from_owned(py, &owned);
+        }
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.convert(py, &self.inner.evaluate(&req, &mut scratch), &origin, &acrh),
+            // Re-entered on this thread (a finalizer run while converting called us again).
+            Err(_) => self.convert(py, &self.inner.evaluate(&req, &mut Scratch::new()), &origin, &acrh),
+        })
+    }
+
+    /// The decision as Python strings, reusing the rule's baked strings and the caller's
+    /// own Origin and ACRH objects when the engine answers with those values.
+    fn convert<'py>(
+        &self,
+        py: Python<'py>,
+        d: &Decision<'_>,
+        origin: &Option<Text<'py>>,
+        acrh: &Option<Text<'py>>,
+    ) -> Response {
+        let rule = d.rule.and_then(|r| self.rules.get(r));
+        let echo = |t: &Option<Text<'py>>, v: &str| {
+            t.as_ref()
+                .filter(|t| t.as_str() == v && t.object.is_exact_instance_of::<PyString>())
+                .map(|t| t.object.clone().unbind())
+        };
+        let mut values: [Option<Py<PyString>>; 7] = Default::default();
+        for (slot, value) in d.values.iter().enumerate() {
+            let Some(v) = *value else { continue };
+            let baked = match slot {
+                ACAO => self.star.get(v),
+                ACAM => rule.and_then(|r| r.methods.get(v)),
+                ACEH => rule.and_then(|r| r.expose.as_ref()?.get(v)),
+                ACMA => rule.and_then(|r| r.max_age.as_ref()?.get(v)),
+                ACAC => self.yes.get(v),
+                VARY => self.s3_vary.get(v).or_else(|| self.oss_vary.get(v)),
+                _ => None,
+            };
+            let object = match (baked, slot) {
+                (Some(b), _) => Some(b.clone_ref(py)),
+                (None, ACAO) => echo(origin, v),
+                (None, ACAH) => echo(acrh, v),
+                (None, _) => None,
+            };
+            values[slot] = Some(object.unwrap_or_else(|| PyString::new(py, v).unbind()));
+        }
+        let error = d.refused.map(|r| ErrorParts {
+            code: PyString::intern(py, r.code).unbind(),
+            message: PyString::new(py, r.message).unbind(),
+            body: PyString::new(py, r.body).unbind(),
+        });
+        Response { status: d.status, rule: d.rule, values, error }
+    }
+}
+
+#[pymethods]
+impl RuleSet {
+    /// Parses, validates and compiles a `CORSConfiguration` document.
+    #[staticmethod]
+    #[pyo3(
+        signature = (data, profile=None, *, max_rules=None, max_document_bytes=None, allow_credentials=true, strict_origins=false, max_compiled_bytes=None),
+        text_signature = "(data, profile='oss', *, max_rules=None, max_document_bytes=None, allow_credentials=True, strict_origins=False, max_compiled_bytes=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn from_xml(
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        profile: Option<&Bound<'_, PyString>>,
+        max_rules: Option<&Bound<'_, PyAny>>,
+        max_document_bytes: Option<&Bound<'_, PyAny>>,
+        allow_credentials: bool,
+        strict_origins: bool,
+        max_compiled_bytes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<RuleSet> {
+        let options = args::options(
+            profile,
+            max_rules,
+            max_document_bytes,
+            allow_credentials,
+            strict_origins,
+            max_compiled_bytes,
+        )?;
+        let document = Document::new(data)?;
+        let bytes = document.as_bytes();
+        // Parsing and building the automata takes microseconds to milliseconds: let other
+        // threads run meanwhile.
+        let compiled = py.detach(|| options.compile_xml(bytes));
+        match compiled {
+            Ok(inner) => Ok(RuleSet::new(py, inner)),
+            Err(e) => Err(args::config_error(py, &e)),
+        }
+    }
+
+    /// Validates and compiles rules given as dicts (`{"AllowedOrigin": [...], "AllowedMethod":
+    /// [...], "AllowedHeader": [...], "ExposeHeader": [...], "MaxAgeSeconds": n, "ID": s}`,
+    /// a single `str` for a one-item list), checked as a parsed document is.
+    #[staticmethod]
+    #[pyo3(
+        signature = (rules, profile=None, *, response_vary=None, max_rules=None, allow_credentials=true, strict_origins=false, max_compiled_bytes=None),
+        text_signature = "(rules, profile='oss', *, response_vary=None, max_rules=None, allow_credentials=True, strict_origins=False, max_compiled_bytes=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn from_rules(
+        py: Python<'_>,
+        rules: &Bound<'_, PyAny>,
+        profile: Option<&Bound<'_, PyString>>,
+        response_vary: Option<bool>,
+        max_rules: Option<&Bound<'_, PyAny>>,
+        allow_credentials: bool,
+        strict_origins: bool,
+        max_compiled_bytes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<RuleSet> {
+        let options = args::options(profile, max_rules, None, allow_credentials, strict_origins, max_compiled_bytes)?;
+        let config = args::config(rules, response_vary)?;
+        match py.detach(|| options.compile(config)) {
+            Ok(inner) => Ok(RuleSet::new(py, inner)),
+            Err(e) => Err(args::config_error(py, &e)),
+        }
+    }
+
+    /// The rule set of a bucket without CORS configuration: preflights are refused with the
+    /// profile's 403, actual requests get no headers.
+    #[staticmethod]
+    #[pyo3(signature = (profile=None), text_signature = "(profile='oss')")]
+    fn no_config(py: Python<'_>, profile: Option<&Bound<'_, PyString>>) -> PyResult<RuleSet> {
+        let profile = profile.map(args::profile).transpose()?.unwrap_or(Profile::Oss);
+        Ok(RuleSet::new(py, corsmatch::RuleSet::no_config(profile)))
+    }
+
+    /// Answers a preflight (`OPTIONS`): status, headers, and for a refusal the provider's
+    /// code, message and XML body.
+    #[pyo3(
+        signature = (origin=None, acrm=None, acrh=None, target=None, request_id=None, host_id=None),
+        text_signature = "($self, origin=None, acrm=None, acrh=None, target='object', request_id=None, host_id=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn preflight<'py>(
+        &self,
+        py: Python<'py>,
+        origin: Option<Bound<'py, PyString>>,
+        acrm: Option<Bound<'py, PyString>>,
+        acrh: Option<Bound<'py, PyString>>,
+        target: Option<Bound<'py, PyString>>,
+        request_id: Option<Bound<'py, PyString>>,
+        host_id: Option<Bound<'py, PyString>>,
+    ) -> PyResult<Response> {
+        let target = args::target(target.as_ref())?;
+        Ok(self.answer(
+            py,
+            "OPTIONS",
+            Text::optional(origin)?,
+            Text::optional(acrm)?,
+            Text::optional(acrh)?,
+            target,
+            Text::optional(request_id)?,
+            Text::optional(host_id)?,
+        ))
+    }
+
+    /// The headers to add to an actual (non-`OPTIONS`) request's response; never refused.
+    #[pyo3(
+        signature = (method, origin=None, acrm=None, acrh=None, target=None),
+        text_signature = "($self, method, origin=None, acrm=None, acrh=None, target='object')"
+    )]
+    fn actual<'py>(
+        &self,
+        py: Python<'py>,
+        method: Bound<'py, PyString>,
+        origin: Option<Bound<'py, PyString>>,
+        acrm: Option<Bound<'py, PyString>>,
+        acrh: Option<Bound<'py, PyString>>,
+        target: Option<Bound<'py, PyString>>,
+    ) -> PyResult<Response> {
+        let method = Text::new(method)?;
+        if method.as_str() == "OPTIONS" {
+            return Err(PyValueError::new_err("OPTIONS is a preflight: use RuleSet.preflight or RuleSet.evaluate"));
+        }
+        let target = args::target(target.as_ref())?;
+        let (origin, acrm, acrh) = (Text::optional(origin)?, Text::optional(acrm)?, Text::optional(acrh)?);
+        Ok(self.answer(py, method.as_str(), origin, acrm, acrh, target, None, None))
+    }
+
+    /// Any request: `OPTIONS` is a preflight, every other method an actual request.
+    #[pyo3(
+        signature = (method, origin=None, acrm=None, acrh=None, target=None, request_id=None, host_id=None),
+        text_signature = "($self, method, origin=None, acrm=None, acrh=None, target='object', request_id=None, host_id=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate<'py>(
+        &self,
+        py: Python<'py>,
+        method: Bound<'py, PyString>,
+        origin: Option<Bound<'py, PyString>>,
+        acrm: Option<Bound<'py, PyString>>,
+        acrh: Option<Bound<'py, PyString>>,
+        target: Option<Bound<'py, PyString>>,
+        request_id: Option<Bound<'py, PyString>>,
+        host_id: Option<Bound<'py, PyString>>,
+    ) -> PyResult<Response> {
+        let method = Text::new(method)?;
+        let target = args::target(target.as_ref())?;
+        Ok(self.answer(
+            py,
+            method.as_str(),
+            Text::optional(origin)?,
+            Text::optional(acrm)?,
+            Text::optional(acrh)?,
+            target,
+            Text::optional(request_id)?,
+            Text::optional(host_id)?,
+        ))
+    }
+
+    /// Why: each rule's verdict (the first item that failed, or a match), the winner, and
+    /// the response.
+    #[pyo3(
+        signature = (method, origin=None, acrm=None, acrh=None, target=None, request_id=None, host_id=None),
+        text_signature = "($self, method, origin=None, acrm=None, acrh=None, target='object', request_id=None, host_id=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn explain<'py>(
+        &self,
+        py: Python<'py>,
+        method: Bound<'py, PyString>,
+        origin: Option<Bound<'py, PyString>>,
+        acrm: Option<Bound<'py, PyString>>,
+        acrh: Option<Bound<'py, PyString>>,
+        target: Option<Bound<'py, PyString>>,
+        request_id: Option<Bound<'py, PyString>>,
+        host_id: Option<Bound<'py, PyString>>,
+    ) -> PyResult<Explanation> {
+        let method = Text::new(method)?;
+        let target = args::target(target.as_ref())?;
+        let (origin, acrm, acrh) = (Text::optional(origin)?, Text::optional(acrm)?, Text::optional(acrh)?);
+        let (request_id, host_id) = (Text::optional(request_id)?, Text::optional(host_id)?);
+        let req = Request {
+            method: method.as_str(),
+            origin: text(&origin),
+            acrm: text(&acrm),
+            acrh: text(&acrh),
+            target,
+            request_id: text(&request_id),
+            host_id: text(&host_id),
+        };
+        let inner = &self.inner;
+        let e = py.detach(|| inner.explain(&req));
+        Explanation::new(py, e)
+    }
+
+    /// `"oss"` or `"s3"`.
+    #[getter]
+    fn profile(&self) -> &'static str {
+        self.inner.profile().name()
+    }
+
+    /// Whether the bucket has a CORS configuration.
+    #[getter]
+    fn has_config(&self) -> bool {
+        self.inner.config().is_some()
+    }
+
+    /// The number of rules (0 without configuration).
+    #[getter]
+    fn rule_count(&self) -> usize {
+        self.inner.config().map_or(0, |c| c.rules.len())
+    }
+
+    /// Whether `Access-Control-Allow-Credentials: true` is sent.
+    #[getter]
+    fn allow_credentials(&self) -> bool {
+        self.inner.options().allow_credentials
+    }
+
+    /// Whether strict origins are on.
+    #[getter]
+    fn strict_origins(&self) -> bool {
+        self.inner.options().strict_origins
+    }
+
+    /// The rule limit the document was read with.
+    #[getter]
+    fn max_rules(&self) -> usize {
+        self.inner.options().limits.max_rules
+    }
+
+    /// The document size limit the document was read with, in bytes.
+    #[getter]
+    fn max_document_bytes(&self) -> usize {
+        self.inner.options().limits.max_document_bytes
+    }
+
+    /// Heap bytes held by the compiled structure (configuration included).
+    #[getter]
+    fn memory_usage(&self) -> usize {
+        self.inner.memory_usage()
+    }
+
+    /// The rules in dict form (as `from_rules` takes them); empty without configuration.
+    #[getter]
+    fn rules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let rules = self.inner.config().map_or(&[][..], |c| &c.rules[..]);
+        PyList::new(py, rules.iter().map(|r| args::rule_dict(py, r)).collect::<PyResult<Vec<_>>>()?)
+    }
+
+    /// `ResponseVary` (oss): `None` when absent.
+    #[getter]
+    fn response_vary(&self) -> Option<bool> {
+        self.inner.config().and_then(|c| c.response_vary)
+    }
+
+    /// The configuration, normalised, as a `CORSConfiguration` document; `None` without one.
+    fn to_xml(&self) -> Option<String> {
+        self.inner.config().map(|c| c.to_xml())
+    }
+
+    fn __repr__(&self) -> String {
+        match self.inner.config() {
+            None => format!("<corsmatch.RuleSet profile='{}' no configuration>", self.profile()),
+            Some(c) => format!("<corsmatch.RuleSet profile='{}' rules={}>", self.profile(), c.rules.len()),
+        }
+    }
+}
