@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 CORSMATCH := target/release/corsmatch
 
-.PHONY: demo serve build test test-rust lint-rust fmt test-e2e
+.PHONY: demo serve build test test-rust lint-rust fmt test-c test-go test-py test-e2e bench bench-c bench-go bench-py ratio
 
 demo: build
 	@echo "== corsmatch eval: examples/requests.jsonl against examples/oss-web-upload.xml (oss)"
@@ -28,7 +28,32 @@ lint-rust:
 test-rust:
 	$(CARGO) test --workspace
 
+test-c:
+	bash ffi-c/run-tests.sh
+
+test-go:
+	bash go/run-tests.sh
+
+test-py:
+	bash py/run-tests.sh
+
 test-e2e:
 	bash e2e/run-tests.sh
 
-test: lint-rust test-rust test-e2e
+test: lint-rust test-rust test-c test-go test-py test-e2e
+
+# Measurements (not part of `make test`).
+ratio:
+	$(CARGO) run --release -p corsmatch-benches --bin ratio
+
+bench:
+	$(CARGO) bench -p corsmatch-benches
+
+bench-c:
+	bash ffi-c/bench/run.sh
+
+bench-go:
+	cd go && go test -run '^$$' -bench Middleware -benchmem ./...
+
+bench-py:
+	bash py/run-tests.sh >/dev/null && target/py-venv/bin/python py/bench.py
