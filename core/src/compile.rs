@@ -236,8 +236,11 @@ pub(crate) enum Trie {
     Nfa(nfa::contiguous::NFA),
 }
 
-/// Patterns with up to this many literals get a DFA.
-const DFA_LIMIT: usize = 500;
+/// A side whose literals total at most this many bytes gets a DFA. A DFA costs about 1 KB
+/// per literal byte (states times byte classes) and a contiguous NFA about 12 bytes, so this
+/// keeps a DFA under about 8 MB while compiling; past it the NFA's slower steps are worth the
+/// bounded memory.
+const DFA_LIMIT_BYTES: usize = 8 * 1024;
 
 /// One side of the origin index: an anchored automaton over literals and what each leads to.
 #[derive(Debug, Default)]
@@ -447,7 +450,7 @@ fn side(
         let failed = |e: aho_corasick::BuildError| {
             ConfigError::malformed(format!("the origin patterns do not compile: {e}"), oss)
         };
-        Some(if values.len() <= DFA_LIMIT {
+        Some(if values.iter().map(Vec::len).sum::<usize>() <= DFA_LIMIT_BYTES {
             let mut b = dfa::Builder::new();
             b.match_kind(MatchKind::Standard).start_kind(StartKind::Anchored);
             Trie::Dfa(b.build(&values).map_err(failed)?)

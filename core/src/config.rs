@@ -72,7 +72,7 @@ pub struct CorsRule {
     pub allowed_headers: Vec<String>,
     /// `ExposeHeader` names.
     pub expose_headers: Vec<String>,
-    /// `MaxAgeSeconds`.
+    /// `MaxAgeSeconds`, at most `i32::MAX` (the schema's `int`).
     pub max_age_seconds: Option<u32>,
 }
 
@@ -170,6 +170,10 @@ impl CorsConfig {
         for rule in &self.rules {
             if rule.allowed_origins.is_empty() || rule.allowed_methods.is_empty() {
                 return Err(ConfigError::malformed("a CORSRule needs AllowedOrigin and AllowedMethod", oss));
+            }
+            // The schema's MaxAgeSeconds is an `int`: a larger value could never be stored.
+            if rule.max_age_seconds.is_some_and(|a| a > i32::MAX as u32) {
+                return Err(ConfigError::malformed("MaxAgeSeconds is larger than 2147483647", oss));
             }
             if rule.id.is_some() && oss {
                 return Err(ConfigError::malformed("ID is not part of the OSS schema", oss));
