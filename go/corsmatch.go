@@ -25,6 +25,7 @@ package corsmatch
 import "C"
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -611,5 +612,112 @@ func (rs *RuleSet) Explain(req Request) (*Explanation, error) {
 			return nil, fmt.Errorf("corsmatch: explain: %w", err)
 		}
 		return &e, nil
+	}
+}
+
+// Severity levels of a lint Finding, in increasing order.
+const (
+	// SeverityInfo is worth knowing; nothing is wrong.
+	SeverityInfo = "info"
+	// SeverityWarning is probably not what was meant.
+	SeverityWarning = "warning"
+	// SeverityError lets in what should not get in.
+	SeverityError = "error"
+)
+
+// LintExample is a request that shows a finding (an overlap): an actual request with this
+// Origin and method, or a preflight with this Origin, Access-Control-Request-Method and
+// Access-Control-Request-Headers.
+type LintExample struct {
+	// Origin is the request's Origin.
+	Origin string `json:"origin"`
+	// Method is the method, or the preflight's Access-Control-Request-Method.
+	Method string `json:"method"`
+	// Headers are the Access-Control-Request-Headers items; empty for none.
+	Headers []string `json:"headers"`
+}
+
+// Finding is one thing the linter found in a configuration (one element of the JSON array
+// `corsmatch lint --json` prints).
+type Finding struct {
+	// ID is the stable id, e.g. "shadowed-rule", "overlap", "origin-no-scheme",
+	// "wildcard-all-with-credentials" (all of them are listed in the documentation of the
+	// core crate's lint module).
+	ID string `json:"id"`
+	// Severity is SeverityInfo, SeverityWarning or SeverityError.
+	Severity string `json:"severity"`
+	// Rule is the 0-based index of the rule; nil for the configuration as a whole.
+	Rule *int `json:"rule"`
+	// Element is the element the finding is about: "AllowedOrigin", "AllowedMethod",
+	// "AllowedHeader" or "ExposeHeader"; nil when it is about a whole rule or configuration.
+	Element *string `json:"element"`
+	// Item is the 0-based index of the item among the rule's values of Element; nil when the
+	// finding is about no single item.
+	Item *int `json:"item"`
+	// Message says what is wrong, in one line.
+	Message string `json:"message"`
+	// Fix says what to do, in one line.
+	Fix string `json:"fix"`
+	// Related are the other rules involved: the earlier rules that shadow this one, the rule
+	// it overlaps.
+	Related []int `json:"related"`
+	// Example is a request that shows the finding (overlap), or nil.
+	Example *LintExample `json:"example"`
+}
+
+// IsProblem reports whether the finding is a warning or an error (the command line exits 1
+// when one is).
+func (f *Finding) IsProblem() bool {
+	return f.Severity == SeverityWarning || f.Severity == SeverityError
+}
+
+// HasProblems reports whether any finding is a warning or an error.
+func HasProblems(findings []Finding) bool {
+	for i := range findings {
+		if findings[i].IsProblem() {
+			return true
+		}
+	}
+	return false
+}
+
+// Lint checks the configuration the rule set was compiled from, with its options: rules that
+// never apply (shadowed by earlier ones), rules that overlap and answer differently, origins
+// no browser sends, wildcards that let other sites in, and more. The findings come in rule
+// order; a bucket without configuration has none (an empty, non-nil slice). It allocates
+// and takes time quadratic in the size of the document: call it when a configuration is
+// stored, not per request.
+func (rs *RuleSet) Lint() ([]Finding, error) {
+	raw, err := rs.lintJSON()
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	findings := []Finding{}
+	if err := dec.Decode(&findings); err != nil {
+		return nil, fmt.Errorf("corsmatch: lint: %w", err)
+	}
+	return findings, nil
+}
+
+// lintJSON is the library's JSON array of findings.
+func (rs *RuleSet) lintJSON() ([]byte, error) {
+	if rs.ptr == nil {
+		return nil, ErrClosed
+	}
+	defer runtime.KeepAlive(rs)
+	buf := make([]byte, 4096)
+	for {
+		var need C.size_t
+		r := C.corsmatch_ruleset_lint(rs.ptr, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &need, nil)
+		if r == C.CORSMATCH_BUFFER_TOO_SMALL {
+			buf = make([]byte, int(need))
+			continue
+		}
+		if err := resultError(r); err != nil {
+			return nil, err
+		}
+		return buf[:need], nil
 	}
 }

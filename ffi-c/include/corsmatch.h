@@ -580,6 +580,37 @@ corsmatch_result corsmatch_explain(const struct corsmatch_ruleset *rules,
                                    size_t buf_len,
                                    size_t *out_len);
 
+/**
+ * Lints the rule set's configuration: rules that never apply (`shadowed-rule`), rules that
+ * overlap, origins no browser sends, wildcards that let other sites in, and the rest of the
+ * ids of `corsmatch lint`. Writes the findings into the caller's buffer as one JSON array,
+ * exactly what `corsmatch lint --json` prints (without its final newline), not
+ * NUL-terminated: one object per finding with `id`, `severity` (`info`, `warning`,
+ * `error`), `rule`, `element`, `item` (numbers, strings or null), `message`, `fix`,
+ * `related` (rule indexes) and `example` (`{"origin", "method", "headers"}` or null). A
+ * bucket without configuration gives `[]`.
+ *
+ * - `out_len`: always receives the JSON's length on `CORSMATCH_OK` and
+ *   `CORSMATCH_BUFFER_TOO_SMALL` (then nothing is written to `buf`: call again with a larger
+ *   buffer, or ask first with `buf` NULL and `buf_len` 0).
+ * - `out_problems`: may be NULL. On `CORSMATCH_OK` it receives the number of findings that
+ *   are problems (severity `warning` or `error`: the command line exits 1 when there is
+ *   one); otherwise it is left unchanged.
+ *
+ * Returns `CORSMATCH_NULL_PARAMETER` when `rules` or `out_len` is NULL, or `buf` is NULL
+ * with a `buf_len` the JSON fits in. Meant for checking a configuration, not the hot path:
+ * it allocates, and takes time quadratic in the document's size. Thread-safe.
+ *
+ * # Safety
+ * `rules` is NULL or live; a non-NULL `buf` has `buf_len` writable bytes; `out_len` and
+ * `out_problems` are NULL or writable.
+ */
+corsmatch_result corsmatch_ruleset_lint(const struct corsmatch_ruleset *rules,
+                                        char *buf,
+                                        size_t buf_len,
+                                        size_t *out_len,
+                                        size_t *out_problems);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

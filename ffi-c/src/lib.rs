@@ -20,7 +20,8 @@
 //!
 //! Typical use: compile once with [`corsmatch_ruleset_new`], give each thread a
 //! [`corsmatch_scratch_new`], and answer requests with [`corsmatch_preflight`] and
-//! [`corsmatch_actual`], which allocate nothing once the scratch has grown.
+//! [`corsmatch_actual`], which allocate nothing once the scratch has grown. Troubleshoot one
+//! request with [`corsmatch_explain`]; check a configuration with [`corsmatch_ruleset_lint`].
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![allow(non_camel_case_types)]
@@ -896,6 +897,53 @@ pub unsafe extern "C" fn corsmatch_explain(
     }
 }
 
+/// Lints the rule set's configuration: rules that never apply (`shadowed-rule`), rules that
+/// overlap, origins no browser sends, wildcards that let other sites in, and the rest of the
+/// ids of `corsmatch lint`. Writes the findings into the caller's buffer as one JSON array,
+/// exactly what `corsmatch lint --json` prints (without its final newline), not
+/// NUL-terminated: one object per finding with `id`, `severity` (`info`, `warning`,
+/// `error`), `rule`, `element`, `item` (numbers, strings or null), `message`, `fix`,
+/// `related` (rule indexes) and `example` (`{"origin", "method", "headers"}` or null). A
+/// bucket without configuration gives `[]`.
+///
+/// - `out_len`: always receives the JSON's length on `CORSMATCH_OK` and
+///   `CORSMATCH_BUFFER_TOO_SMALL` (then nothing is written to `buf`: call again with a larger
+///   buffer, or ask first with `buf` NULL and `buf_len` 0).
+/// - `out_problems`: may be NULL. On `CORSMATCH_OK` it receives the number of findings that
+///   are problems (severity `warning` or `error`: the command line exits 1 when there is
+///   one); otherwise it is left unchanged.
+///
+/// Returns `CORSMATCH_NULL_PARAMETER` when `rules` or `out_len` is NULL, or `buf` is NULL
+/// with a `buf_len` the JSON fits in. Meant for checking a configuration, not the hot path:
+/// it allocates, and takes time quadratic in the document's size. Thread-safe.
+///
+/// # Safety
+/// `rules` is NULL or live; a non-NULL `buf` has `buf_len` writable bytes; `out_len` and
+/// `out_problems` are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn corsmatch_ruleset_lint(
+    rules: *const corsmatch_ruleset,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+    out_problems: *mut usize,
+) -> corsmatch_result {
+    ffi_panic_boundary! {
+        // SAFETY: caller's contract.
+        let rules = unsafe { try_ref(rules) }?;
+        let findings = rules.rules.lint();
+        let json = ::corsmatch::lint::to_json(&findings);
+        // SAFETY: caller's contract on `buf` and `out_len`.
+        unsafe { write_out(json.as_bytes(), buf, buf_len, out_len) }?;
+        if let Ok(out_problems) = try_out(out_problems) {
+            let problems = findings.iter().filter(|f| f.is_problem()).count();
+            // SAFETY: non-null and writable (caller's contract).
+            unsafe { out_problems.write(problems) };
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -988,6 +1036,43 @@ mod tests {
             }
             assert_eq!(ALLOCATIONS.with(|n| n.get()), before, "an evaluation allocated");
             corsmatch_scratch_free(scratch);
+            corsmatch_ruleset_free(rules);
+        }
+    }
+
+    #[test]
+    fn lint_writes_the_json_of_the_core_and_counts_problems() {
+        let xml = "<CORSConfiguration>\
+            <CORSRule><AllowedOrigin>https://*.example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>\
+            <CORSRule><AllowedOrigin>https://www.example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod>\
+            <AllowedMethod>GET</AllowedMethod></CORSRule>\
+            <ResponseVary>true</ResponseVary></CORSConfiguration>";
+        let core = RuleSet::from_xml(xml.as_bytes(), Profile::Oss).expect("valid");
+        let want = ::corsmatch::lint::to_json(&core.lint());
+        assert!(want.contains("\"shadowed-rule\"") && want.contains("\"method-duplicate\""), "{want}");
+        let mut rules: *const corsmatch_ruleset = std::ptr::null();
+        let (mut len, mut problems) = (0usize, usize::MAX);
+        // SAFETY: valid pointers and lengths throughout; the handle is freed once at the end.
+        unsafe {
+            let r = corsmatch_ruleset_new(
+                xml.as_ptr().cast(),
+                xml.len(),
+                CORSMATCH_PROFILE_OSS,
+                std::ptr::null(),
+                &mut rules,
+                std::ptr::null_mut(),
+            );
+            assert_eq!(r, corsmatch_result::CORSMATCH_OK);
+            let r = corsmatch_ruleset_lint(rules, std::ptr::null_mut(), 0, &mut len, &mut problems);
+            assert_eq!((r, len, problems), (corsmatch_result::CORSMATCH_BUFFER_TOO_SMALL, want.len(), usize::MAX));
+            let mut buf = vec![0u8; len];
+            let r = corsmatch_ruleset_lint(rules, buf.as_mut_ptr().cast(), buf.len(), &mut len, &mut problems);
+            assert_eq!(r, corsmatch_result::CORSMATCH_OK);
+            assert_eq!(std::str::from_utf8(&buf[..len]), Ok(want.as_str()));
+            // shadowed-rule is a warning, method-duplicate only information.
+            assert_eq!(problems, 1);
+            let r = corsmatch_ruleset_lint(rules, buf.as_mut_ptr().cast(), buf.len(), &mut len, std::ptr::null_mut());
+            assert_eq!(r, corsmatch_result::CORSMATCH_OK);
             corsmatch_ruleset_free(rules);
         }
     }

@@ -10,6 +10,7 @@
 
 mod args;
 mod explain;
+mod lint;
 mod response;
 mod ruleset;
 
@@ -23,6 +24,8 @@ fn _corsmatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<response::Response>()?;
     m.add_class::<explain::Explanation>()?;
     m.add_class::<explain::RuleVerdict>()?;
+    m.add_class::<lint::Finding>()?;
+    m.add_class::<lint::LintExample>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("CORE_VERSION", corsmatch::VERSION)?;
     Ok(())

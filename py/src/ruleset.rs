@@ -10,6 +10,7 @@ use pyo3::types::{PyAny, PyList, PyString};
 
 use crate::args::{self, text, Document, Text};
 use crate::explain::Explanation;
+use crate::lint::Finding;
 use crate::response::{ErrorParts, Response};
 
 // Slots of `Decision::values` (corsmatch::render::HEADER_ORDER).
@@ -369,6 +370,17 @@ impl RuleSet {
         let inner = &self.inner;
         let e = py.detach(|| inner.explain(&req));
         Explanation::new(py, e)
+    }
+
+    /// The lint findings of the configuration, with the rule set's options: rules that never
+    /// apply, rules that overlap, origins no browser sends, wide wildcards, ... in rule order
+    /// (configuration-wide ones first). Empty without configuration. The same findings as
+    /// `corsmatch lint`; it takes time quadratic in the document's size, so lint when a
+    /// configuration is stored, not per request.
+    fn lint(&self, py: Python<'_>) -> PyResult<Vec<Finding>> {
+        let inner = &self.inner;
+        let findings = py.detach(|| inner.lint());
+        findings.into_iter().map(|f| Finding::new(py, f)).collect()
     }
 
     /// `"oss"` or `"s3"`.

@@ -2,7 +2,8 @@
  * (a 1 MB Origin, a 1 MB Access-Control-Request-Headers of commas, a length no memory can
  * have), buffers too small, free(NULL), malformed and oversized documents, unknown enum
  * values. Each gets its documented result code and leaves the outputs alone; none crashes
- * (this runs under AddressSanitizer and UndefinedBehaviorSanitizer). */
+ * (this runs under AddressSanitizer and UndefinedBehaviorSanitizer). Also the two buffer
+ * functions' answers: explain, and lint (findings and problem count). */
 #define _GNU_SOURCE
 #include <stdint.h>
 
@@ -422,6 +423,126 @@ static void test_explain_buffer(void) {
     corsmatch_ruleset_free(rules);
 }
 
+/* Lints a document into an exactly sized buffer; returns the NUL-terminated JSON (caller
+ * frees) and stores the problem count. */
+static char *lint_json(const corsmatch_ruleset *rules, size_t *problems) {
+    size_t need = 0, got = 0;
+    CHECK_RESULT(corsmatch_ruleset_lint(rules, NULL, 0, &need, problems), CORSMATCH_BUFFER_TOO_SMALL);
+    char *json = malloc(need + 1);
+    if (json == NULL) abort();
+    CHECK_RESULT(corsmatch_ruleset_lint(rules, json, need, &got, problems), CORSMATCH_OK);
+    CHECK(got == need, "lint length %zu, then %zu", need, got);
+    json[got] = '\0';
+    return json;
+}
+
+static void test_lint(void) {
+    /* Rule 1 never applies: rule 0's wildcard covers its origin, for GET. */
+    static const char shadowed[] =
+        "<CORSConfiguration>"
+        "<CORSRule><AllowedOrigin>https://*.example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>"
+        "<CORSRule><AllowedOrigin>https://www.example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>"
+        "<ResponseVary>true</ResponseVary>"
+        "</CORSConfiguration>";
+    const corsmatch_ruleset *rules = compile(S(shadowed), NULL);
+    const size_t SENTINEL = (size_t)0x5A5A5A5A;
+
+    /* Asking for the length: BUFFER_TOO_SMALL, the length stored, the count left alone. */
+    size_t need = 0, got = 0, problems = SENTINEL;
+    CHECK_RESULT(corsmatch_ruleset_lint(rules, NULL, 0, &need, &problems), CORSMATCH_BUFFER_TOO_SMALL);
+    CHECK(need > 2 && problems == SENTINEL, "need %zu, problems %zu", need, problems);
+    /* A buffer one byte short is not written. */
+    char *short_buf = malloc(need);
+    if (short_buf == NULL) abort();
+    memset(short_buf, '#', need);
+    CHECK_RESULT(corsmatch_ruleset_lint(rules, short_buf, need - 1, &got, &problems), CORSMATCH_BUFFER_TOO_SMALL);
+    CHECK(got == need && problems == SENTINEL, "short buffer: got %zu, problems %zu", got, problems);
+    bool untouched = true;
+    for (size_t i = 0; i < need; i++) {
+        untouched = untouched && short_buf[i] == '#';
+    }
+    CHECK(untouched, "a buffer too small was written");
+    free(short_buf);
+
+    /* The exact size: the JSON array, one warning. */
+    char *json = lint_json(rules, &problems);
+    CHECK(problems == 1, "problems %zu in %s", problems, json);
+    CHECK(json[0] == '[' && json[strlen(json) - 1] == ']', "not a JSON array: %s", json);
+    CHECK(strstr(json, "{\"id\":\"shadowed-rule\",\"severity\":\"warning\",\"rule\":1,") == json + 1,
+          "no shadowed-rule finding first: %s", json);
+    CHECK(strstr(json, "\"related\":[0]") != NULL && strstr(json, "\"example\":null") != NULL, "lint JSON %s", json);
+    CHECK(strstr(json, "\"id\":") == json + 2 && strstr(json + 3, "\"id\":") == NULL, "more than one finding: %s",
+          json);
+    free(json);
+    /* A larger buffer, and no count wanted. */
+    char big[4096];
+    memset(big, '#', sizeof big);
+    CHECK_RESULT(corsmatch_ruleset_lint(rules, big, sizeof big, &got, NULL), CORSMATCH_OK);
+    CHECK(got == need && big[0] == '[' && big[got - 1] == ']' && big[got] == '#', "large buffer: %zu bytes", got);
+
+    /* NULL pointers. */
+    problems = SENTINEL;
+    got = 12345;
+    CHECK_RESULT(corsmatch_ruleset_lint(NULL, big, sizeof big, &got, &problems), CORSMATCH_NULL_PARAMETER);
+    CHECK(got == 12345 && problems == SENTINEL, "outputs written for a NULL rule set");
+    CHECK_RESULT(corsmatch_ruleset_lint(rules, big, sizeof big, NULL, &problems), CORSMATCH_NULL_PARAMETER);
+    CHECK(problems == SENTINEL, "problem count written without out_len");
+    CHECK_RESULT(corsmatch_ruleset_lint(rules, NULL, sizeof big, &got, &problems), CORSMATCH_NULL_PARAMETER);
+    CHECK(problems == SENTINEL, "problem count written for a NULL buffer");
+    corsmatch_ruleset_free(rules);
+
+    /* Findings that are not problems: two rules answering one request differently (info). */
+    static const char overlap[] =
+        "<CORSConfiguration>"
+        "<CORSRule><AllowedOrigin>https://a.example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"
+        "<AllowedMethod>PUT</AllowedMethod></CORSRule>"
+        "<CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>"
+        "<ResponseVary>true</ResponseVary>"
+        "</CORSConfiguration>";
+    rules = compile(S(overlap), NULL);
+    json = lint_json(rules, &problems);
+    CHECK(problems == 0, "info findings counted as problems: %zu", problems);
+    CHECK(strstr(json, "\"id\":\"overlap\",\"severity\":\"info\"") != NULL &&
+              strstr(json, "\"example\":{\"origin\":\"https://a.example.com\",\"method\":\"GET\","
+                           "\"headers\":[]}") != NULL,
+          "overlap JSON %s", json);
+    free(json);
+    corsmatch_ruleset_free(rules);
+
+    /* An error: a wildcard that lets every site in, answered with credentials; and the
+     * origin with a path next to it. Three problems. */
+    static const char wide[] =
+        "<CORSConfiguration><CORSRule><AllowedOrigin>https://*</AllowedOrigin>"
+        "<AllowedMethod>GET</AllowedMethod></CORSRule>"
+        "<CORSRule><AllowedOrigin>https://x.example.com/</AllowedOrigin><AllowedMethod>PUT</AllowedMethod></CORSRule>"
+        "<ResponseVary>true</ResponseVary></CORSConfiguration>";
+    rules = compile(S(wide), NULL);
+    json = lint_json(rules, &problems);
+    CHECK(problems == 3, "problems %zu in %s", problems, json);
+    CHECK(strstr(json, "\"id\":\"wildcard-all-with-credentials\",\"severity\":\"error\",\"rule\":0,"
+                       "\"element\":\"AllowedOrigin\",\"item\":0,") != NULL &&
+              strstr(json, "\"id\":\"origin-has-path\",\"severity\":\"warning\",\"rule\":1,") != NULL,
+          "lint JSON %s", json);
+    free(json);
+    corsmatch_ruleset_free(rules);
+
+    /* A clean configuration, and a bucket without one: an empty array, no problems. */
+    rules = compile(S("<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>"
+                      "<AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>"),
+                    NULL);
+    problems = SENTINEL;
+    json = lint_json(rules, &problems);
+    CHECK(strcmp(json, "[]") == 0 && problems == 0, "clean: %s, %zu problems", json, problems);
+    free(json);
+    corsmatch_ruleset_free(rules);
+    CHECK_RESULT(corsmatch_ruleset_no_config(CORSMATCH_PROFILE_S3, &rules), CORSMATCH_OK);
+    problems = SENTINEL;
+    json = lint_json(rules, &problems);
+    CHECK(strcmp(json, "[]") == 0 && problems == 0, "no config: %s, %zu problems", json, problems);
+    free(json);
+    corsmatch_ruleset_free(rules);
+}
+
 static void test_options(void) {
     const char *doc = "<CORSConfiguration><CORSRule><AllowedOrigin>https://*.example.com</AllowedOrigin>"
                       "<AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
@@ -463,6 +584,7 @@ int main(void) {
     test_huge_inputs();
     test_documents();
     test_explain_buffer();
+    test_lint();
     test_options();
     return tu_finish("bad_input_test");
 }

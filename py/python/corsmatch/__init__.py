@@ -9,16 +9,20 @@ decide it.
 >>> r = rules.preflight("https://www.example.com", "PUT", "Content-Type")
 >>> r.status, r.header("Access-Control-Allow-Headers")
 (200, 'content-type')
+>>> [(f.severity, f.id) for f in rules.lint()]
+[('warning', 'vary-missing')]
 """
 
 from ._errors import ConfigError, CorsmatchError
-from ._corsmatch import CORE_VERSION, Explanation, Response, RuleSet, RuleVerdict, __version__
+from ._corsmatch import CORE_VERSION, Explanation, Finding, LintExample, Response, RuleSet, RuleVerdict, __version__
 
 __all__ = [
     "CORE_VERSION",
     "ConfigError",
     "CorsmatchError",
     "Explanation",
+    "Finding",
+    "LintExample",
     "Response",
     "RuleSet",
     "RuleVerdict",
