@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 CORSMATCH := target/release/corsmatch
 
-.PHONY: demo serve build test test-rust lint-rust fmt test-c test-go test-py test-e2e bench bench-c bench-go bench-py ratio
+.PHONY: demo serve build test test-rust lint-rust fmt test-c test-go test-py test-e2e test-fuzz fuzz bench bench-c bench-go bench-py ratio
 
 demo: build
 	@echo "== corsmatch eval: examples/requests.jsonl against examples/oss-web-upload.xml (oss)"
@@ -23,6 +23,7 @@ fmt:
 
 lint-rust:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test-rust:
@@ -40,7 +41,15 @@ test-py:
 test-e2e:
 	bash e2e/run-tests.sh
 
-test: lint-rust test-rust test-c test-go test-py test-e2e
+# Each fuzz target for FUZZ_SECONDS (30 by default), after replaying every kept crash.
+test-fuzz:
+	bash fuzz/run-tests.sh
+
+test: lint-rust test-rust test-c test-go test-py test-e2e test-fuzz
+
+# Longer fuzzing: make fuzz FUZZ_SECONDS=600
+fuzz:
+	bash fuzz/run.sh $${FUZZ_SECONDS:-300}
 
 # Measurements (not part of `make test`).
 ratio:
