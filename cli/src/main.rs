@@ -63,11 +63,9 @@ struct ConfigArgs {
     no_credentials: bool,
 }
 
+/// The request's headers and target, shared by `eval` and `explain`.
 #[derive(Args)]
-struct RequestArgs {
-    /// The request's method (OPTIONS for a preflight).
-    #[arg(long, required_unless_present = "requests")]
-    method: Option<String>,
+struct RequestHeaders {
     /// Origin header.
     #[arg(long)]
     origin: Option<String>,
@@ -86,6 +84,29 @@ struct RequestArgs {
     /// HostId for error bodies.
     #[arg(long)]
     host_id: Option<String>,
+}
+
+impl RequestHeaders {
+    fn request<'a>(&'a self, method: &'a str) -> Request<'a> {
+        Request {
+            method,
+            origin: self.origin.as_deref(),
+            acrm: self.acrm.as_deref(),
+            acrh: self.acrh.as_deref(),
+            target: target(&self.target),
+            request_id: self.request_id.as_deref(),
+            host_id: self.host_id.as_deref(),
+        }
+    }
+}
+
+#[derive(Args)]
+struct RequestArgs {
+    /// The request's method (OPTIONS for a preflight).
+    #[arg(long, required_unless_present = "requests")]
+    method: Option<String>,
+    #[command(flatten)]
+    headers: RequestHeaders,
     /// Read one JSON request per line from FILE (`-` for standard input) instead.
     #[arg(long, value_name = "FILE.jsonl", conflicts_with_all = ["method", "origin", "acrm", "acrh"])]
     requests: Option<PathBuf>,
@@ -106,18 +127,8 @@ struct ExplainArgs {
     /// The request's method (OPTIONS for a preflight).
     #[arg(long)]
     method: String,
-    /// Origin header.
-    #[arg(long)]
-    origin: Option<String>,
-    /// Access-Control-Request-Method header.
-    #[arg(long)]
-    acrm: Option<String>,
-    /// Access-Control-Request-Headers header.
-    #[arg(long)]
-    acrh: Option<String>,
-    /// What the request addresses.
-    #[arg(long, default_value = "object", value_parser = ["object", "bucket", "nonexistent-bucket"])]
-    target: String,
+    #[command(flatten)]
+    headers: RequestHeaders,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -249,15 +260,7 @@ fn eval(args: EvalArgs) -> Result<(), Failure> {
     let r = &args.request;
     let mut scratch = Scratch::new();
     let Some(path) = &r.requests else {
-        let req = Request {
-            method: r.method.as_deref().expect("clap requires --method"),
-            origin: r.origin.as_deref(),
-            acrm: r.acrm.as_deref(),
-            acrh: r.acrh.as_deref(),
-            target: target(&r.target),
-            request_id: r.request_id.as_deref(),
-            host_id: r.host_id.as_deref(),
-        };
+        let req = r.headers.request(r.method.as_deref().expect("clap requires --method"));
         println!("{}", json_decision(&set.evaluate(&req, &mut scratch)));
         return Ok(());
     };
@@ -289,8 +292,8 @@ fn eval(args: EvalArgs) -> Result<(), Failure> {
             acrm: j.acrm.as_deref(),
             acrh: j.acrh.as_deref(),
             target: t,
-            request_id: j.request_id.as_deref().or(r.request_id.as_deref()),
-            host_id: j.host_id.as_deref().or(r.host_id.as_deref()),
+            request_id: j.request_id.as_deref().or(r.headers.request_id.as_deref()),
+            host_id: j.host_id.as_deref().or(r.headers.host_id.as_deref()),
         };
         let text = json_decision(&set.evaluate(&req, &mut scratch));
         out.write_all(text.as_bytes()).map_err(write_err)?;
@@ -341,15 +344,7 @@ fn skipped_text(s: Skipped) -> String {
 
 fn explain(args: ExplainArgs) -> Result<(), Failure> {
     let set = rule_set(&args.config)?;
-    let req = Request {
-        method: &args.method,
-        origin: args.origin.as_deref(),
-        acrm: args.acrm.as_deref(),
-        acrh: args.acrh.as_deref(),
-        target: target(&args.target),
-        request_id: None,
-        host_id: None,
-    };
+    let req = args.headers.request(&args.method);
     let e: Explanation = set.explain(&req);
     if args.json {
         let rules: Vec<_> = e

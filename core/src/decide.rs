@@ -5,6 +5,10 @@ use aho_corasick::Anchored;
 
 use crate::compile::{CompiledRule, Group, Literal, RuleSet, Side, Trie};
 use crate::pattern::{is_serialized_origin, Method};
+use crate::render::slot::{
+    ALLOW_CREDENTIALS as ACAC, ALLOW_HEADERS as ACAH, ALLOW_METHODS as ACAM, ALLOW_ORIGIN as ACAO,
+    EXPOSE_HEADERS as ACEH, MAX_AGE as ACMA, VARY,
+};
 use crate::render::{self, Refusal};
 use crate::request::{ErrorResponse, Request, Response, Target};
 use crate::Profile;
@@ -87,14 +91,6 @@ impl<'a> Decision<'a> {
         }
     }
 }
-
-const ACAO: usize = 0;
-const ACAM: usize = 1;
-const ACAH: usize = 2;
-const ACEH: usize = 3;
-const ACMA: usize = 4;
-const ACAC: usize = 5;
-const VARY: usize = 6;
 
 impl RuleSet {
     /// Decides a request: a preflight (`OPTIONS`) gets a full response, an actual request

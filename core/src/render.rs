@@ -21,6 +21,24 @@ pub const VARY: &str = "Vary";
 pub const HEADER_ORDER: [&str; 7] =
     [ALLOW_ORIGIN, ALLOW_METHODS, ALLOW_HEADERS, EXPOSE_HEADERS, MAX_AGE, ALLOW_CREDENTIALS, VARY];
 
+/// Where each header's value stands in [`crate::Decision::values`] (and [`HEADER_ORDER`]).
+pub mod slot {
+    /// `Access-Control-Allow-Origin`
+    pub const ALLOW_ORIGIN: usize = 0;
+    /// `Access-Control-Allow-Methods`
+    pub const ALLOW_METHODS: usize = 1;
+    /// `Access-Control-Allow-Headers`
+    pub const ALLOW_HEADERS: usize = 2;
+    /// `Access-Control-Expose-Headers`
+    pub const EXPOSE_HEADERS: usize = 3;
+    /// `Access-Control-Max-Age`
+    pub const MAX_AGE: usize = 4;
+    /// `Access-Control-Allow-Credentials`
+    pub const ALLOW_CREDENTIALS: usize = 5;
+    /// `Vary`
+    pub const VARY: usize = 6;
+}
+
 /// S3's `Vary` on every matched CORS response.
 pub const S3_VARY: &str = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method";
 /// OSS's `Vary` when `ResponseVary` is true.

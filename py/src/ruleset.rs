@@ -13,14 +13,10 @@ use crate::explain::Explanation;
 use crate::lint::Finding;
 use crate::response::{ErrorParts, Response};
 
-// Slots of `Decision::values` (corsmatch::render::HEADER_ORDER).
-const ACAO: usize = 0;
-const ACAM: usize = 1;
-const ACAH: usize = 2;
-const ACEH: usize = 3;
-const ACMA: usize = 4;
-const ACAC: usize = 5;
-const VARY: usize = 6;
+use corsmatch::render::slot::{
+    ALLOW_CREDENTIALS as ACAC, ALLOW_HEADERS as ACAH, ALLOW_METHODS as ACAM, ALLOW_ORIGIN as ACAO,
+    EXPOSE_HEADERS as ACEH, MAX_AGE as ACMA, VARY,
+};
 
 /// Requests with more input than this (Origin, ACRM, ACRH and the ids, in bytes) are
 /// evaluated with the GIL released and with a scratch space of their own. A typical request
