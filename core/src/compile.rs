@@ -220,6 +220,8 @@ pub(crate) struct Half {
 /// What one distinct prefix (or reversed suffix) literal leads to.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Literal {
+    /// Its length in bytes.
+    pub(crate) len: u32,
     /// A group whose pattern is exactly this literal (prefixes only: exact origins).
     pub(crate) exact: Option<u32>,
     /// A group whose pattern is this literal and a star (`prefix*` or `*suffix`).
@@ -392,7 +394,7 @@ fn build_origin_index(rules: &[CorsRule], oss: bool) -> Result<OriginIndex, Conf
     let lit = |interner: &mut Interner, lits: &mut Vec<Literal>, halves: &mut Vec<Vec<Half>>, bytes: &[u8]| {
         let id = interner.id(bytes);
         if id as usize == lits.len() {
-            lits.push(Literal::default());
+            lits.push(Literal { len: bytes.len() as u32, ..Literal::default() });
             halves.push(Vec::new());
         }
         id

@@ -1,9 +1,9 @@
 //! The hot path: one request against a compiled rule set, without allocating.
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::Anchored;
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::{dfa, nfa, Anchored};
 
-use crate::compile::{CompiledRule, Group, Literal, RuleSet, Side, Trie};
+use crate::compile::{CompiledRule, Group, OriginIndex, RuleSet, Side, Trie};
 use crate::pattern::{is_serialized_origin, Method};
 use crate::render::slot::{
     ALLOW_CREDENTIALS as ACAC, ALLOW_HEADERS as ACAH, ALLOW_METHODS as ACAM, ALLOW_ORIGIN as ACAO,
@@ -167,20 +167,32 @@ fn lower_acrh(acrh: Option<&str>, out: &mut String, items: &mut Vec<(u32, u32)>)
     items.clear();
     let Some(list) = acrh else { return };
     out.reserve(list.len() + list.len() / 2);
-    let mut start = 0;
-    for end in memchr::memchr_iter(b',', list.as_bytes()).chain(std::iter::once(list.len())) {
-        // Cut at ASCII bytes (`,`, space, tab), so every slice is on UTF-8 boundaries.
-        let item = list[start..end].trim_matches(|c| c == ' ' || c == '\t');
-        start = end + 1;
-        if item.is_empty() {
-            continue;
+    let bytes = list.as_bytes();
+    let blank = |b: u8| b == b' ' || b == b'\t';
+    let mut i = 0;
+    while i <= bytes.len() {
+        // One item: from `i` to the next comma (or the end), trimmed of spaces and tabs.
+        let mut end = i;
+        while end < bytes.len() && bytes[end] != b',' {
+            end += 1;
         }
-        if !out.is_empty() {
-            out.push_str(", ");
+        let (mut s, mut e) = (i, end);
+        while s < e && blank(bytes[s]) {
+            s += 1;
         }
-        let at = out.len() as u32;
-        out.push_str(item);
-        items.push((at, out.len() as u32));
+        while e > s && blank(bytes[e - 1]) {
+            e -= 1;
+        }
+        if s < e {
+            if !out.is_empty() {
+                out.push_str(", ");
+            }
+            let at = out.len() as u32;
+            // Cut next to ASCII bytes (`,`, space, tab) or at the ends: UTF-8 boundaries.
+            out.push_str(&list[s..e]);
+            items.push((at, out.len() as u32));
+        }
+        i = end + 1;
     }
     out.make_ascii_lowercase();
 }
@@ -240,37 +252,31 @@ fn first_match(set: &RuleSet, origin: &str, method: Method, scratch: &mut Scratc
         }
     }
     let bytes = origin.as_bytes();
-    // Prefix side: literals the origin starts with.
-    let prefix_count = walk(
-        &idx.prefixes,
-        bytes.iter().copied(),
-        &mut scratch.prefix_ids,
-        &mut scratch.prefix_stamps,
-        epoch,
-        |lit, end| {
-            if end == bytes.len() {
-                if let Some(g) = lit.exact {
-                    consider(g, &mut best);
-                }
-            }
-            if let Some(g) = lit.open {
+    let mut pf = Found { ids: &mut scratch.prefix_ids, stamps: &mut scratch.prefix_stamps, epoch };
+    let mut sf = Found { ids: &mut scratch.suffix_ids, stamps: &mut scratch.suffix_stamps, epoch };
+    walk_both(idx, bytes, &mut pf, &mut sf);
+    // Literals the origin starts with (exact origins, `prefix*`) and ends with (`*suffix`).
+    let mut prefix_count = 0;
+    for &id in &scratch.prefix_ids {
+        let lit = &idx.prefixes.literals[id as usize];
+        if lit.len as usize == bytes.len() {
+            if let Some(g) = lit.exact {
                 consider(g, &mut best);
             }
-        },
-    );
-    // Suffix side: reversed literals, walked from the origin's end.
-    let suffix_count = walk(
-        &idx.suffixes,
-        bytes.iter().rev().copied(),
-        &mut scratch.suffix_ids,
-        &mut scratch.suffix_stamps,
-        epoch,
-        |lit, _| {
-            if let Some(g) = lit.open {
-                consider(g, &mut best);
-            }
-        },
-    );
+        }
+        if let Some(g) = lit.open {
+            consider(g, &mut best);
+        }
+        prefix_count += lit.halves.len();
+    }
+    let mut suffix_count = 0;
+    for &id in &scratch.suffix_ids {
+        let lit = &idx.suffixes.literals[id as usize];
+        if let Some(g) = lit.open {
+            consider(g, &mut best);
+        }
+        suffix_count += lit.halves.len();
+    }
     // Globs with both halves: enumerate the side with fewer, check the other by its stamp.
     let (ids, this, other_stamps) = if prefix_count <= suffix_count {
         (&scratch.prefix_ids, &idx.prefixes, &scratch.suffix_stamps)
@@ -288,60 +294,85 @@ fn first_match(set: &RuleSet, origin: &str, method: Method, scratch: &mut Scratc
     (best != u32::MAX).then_some(best as usize)
 }
 
-/// Runs one side's anchored automaton over `bytes`, stamping and listing each literal that
-/// `bytes` starts with and calling `found` with it and its length; returns how many
-/// two-sided globs the found literals lead to.
-fn walk(
-    side: &Side,
-    bytes: impl Iterator<Item = u8>,
-    ids: &mut Vec<u32>,
-    stamps: &mut Vec<u32>,
-    epoch: u32,
-    mut found: impl FnMut(&Literal, usize),
-) -> usize {
-    ids.clear();
-    if stamps.len() < side.literals.len() {
-        stamps.resize(side.literals.len(), 0);
+/// Runs both sides' anchored automata over the origin in lockstep, the prefix side from the
+/// start and the suffix side from the end, stamping and listing each literal found. Stepping
+/// both in one loop overlaps their two chains of dependent table loads.
+fn walk_both<'a>(idx: &OriginIndex, bytes: &[u8], p: &mut Found<'a>, q: &mut Found<'a>) {
+    for (found, side) in [(&mut *p, &idx.prefixes), (&mut *q, &idx.suffixes)] {
+        found.ids.clear();
+        if found.stamps.len() < side.literals.len() {
+            found.stamps.resize(side.literals.len(), 0);
+        }
     }
-    let mut count = 0;
-    let mut on_literal = |id: u32, len: usize| {
-        stamps[id as usize] = epoch;
-        ids.push(id);
-        let lit = &side.literals[id as usize];
-        count += lit.halves.len();
-        found(lit, len);
-    };
-    match &side.automaton {
-        None => {}
-        Some(Trie::Dfa(a)) => run(a, bytes, &mut on_literal),
-        Some(Trie::Nfa(a)) => run(a, bytes, &mut on_literal),
+    let (pd, pn) = kinds(&idx.prefixes);
+    let (sd, sn) = kinds(&idx.suffixes);
+    match (pn, sn) {
+        (None, None) => lockstep(pd, sd, bytes, p, q),
+        (None, Some(sn)) => lockstep(pd, Some(sn), bytes, p, q),
+        (Some(pn), None) => lockstep(Some(pn), sd, bytes, p, q),
+        (Some(pn), Some(sn)) => lockstep(Some(pn), Some(sn), bytes, p, q),
     }
-    count
 }
 
-/// Follows the automaton from its anchored start. A match state also lists the patterns that
-/// are suffixes of what was read (match sets are merged along failure links), so a pattern
-/// counts only when its length is the number of bytes read: it starts at the beginning.
-#[inline]
-fn run<A: Automaton>(a: &A, bytes: impl Iterator<Item = u8>, on_literal: &mut impl FnMut(u32, usize)) {
-    let Ok(mut sid) = a.start_state(Anchored::Yes) else { return };
-    for (i, b) in bytes.enumerate() {
-        sid = a.next_state(Anchored::Yes, sid, b);
-        if a.is_special(sid) {
-            if a.is_dead(sid) {
-                return;
-            }
-            if a.is_match(sid) {
-                let len = i + 1;
-                for k in 0..a.match_len(sid) {
-                    let pid = a.match_pattern(sid, k);
-                    if a.pattern_len(pid) == len {
-                        on_literal(pid.as_u32(), len);
-                    }
+fn kinds(side: &Side) -> (Option<&dfa::DFA>, Option<&nfa::contiguous::NFA>) {
+    match &side.automaton {
+        None => (None, None),
+        Some(Trie::Dfa(d)) => (Some(d), None),
+        Some(Trie::Nfa(n)) => (None, Some(n)),
+    }
+}
+
+/// Where one side's walk records the literals it finds.
+struct Found<'s> {
+    ids: &'s mut Vec<u32>,
+    stamps: &'s mut Vec<u32>,
+    epoch: u32,
+}
+
+#[inline(always)]
+fn lockstep<P: Automaton, S: Automaton>(
+    p: Option<&P>,
+    s: Option<&S>,
+    bytes: &[u8],
+    pf: &mut Found<'_>,
+    sf: &mut Found<'_>,
+) {
+    let n = bytes.len();
+    let mut ps = p.and_then(|a| a.start_state(Anchored::Yes).ok());
+    let mut ss = s.and_then(|a| a.start_state(Anchored::Yes).ok());
+    let mut len = 0;
+    while len < n && (ps.is_some() || ss.is_some()) {
+        len += 1;
+        if let (Some(a), Some(sid)) = (p, ps) {
+            ps = step(a, a.next_state(Anchored::Yes, sid, bytes[len - 1]), len, pf);
+        }
+        if let (Some(a), Some(sid)) = (s, ss) {
+            ss = step(a, a.next_state(Anchored::Yes, sid, bytes[n - len]), len, sf);
+        }
+    }
+}
+
+/// After a step to `sid` with `len` bytes read: `None` once the automaton is dead. A match
+/// state also lists the patterns that are suffixes of what was read (match sets are merged
+/// along failure links), so a pattern counts only when its length is the number of bytes
+/// read: it starts at the beginning.
+#[inline(always)]
+fn step<A: Automaton>(a: &A, sid: StateID, len: usize, found: &mut Found<'_>) -> Option<StateID> {
+    if a.is_special(sid) {
+        if a.is_dead(sid) {
+            return None;
+        }
+        if a.is_match(sid) {
+            for k in 0..a.match_len(sid) {
+                let pid = a.match_pattern(sid, k);
+                if a.pattern_len(pid) == len {
+                    found.stamps[pid.as_usize()] = found.epoch;
+                    found.ids.push(pid.as_u32());
                 }
             }
         }
     }
+    Some(sid)
 }
 
 #[inline]
