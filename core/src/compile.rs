@@ -1,5 +1,6 @@
 //! Compiling a configuration into the decision structure (see `DESIGN.md`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use aho_corasick::automaton::Automaton;
@@ -238,6 +239,20 @@ pub(crate) enum Trie {
     Nfa(nfa::contiguous::NFA),
 }
 
+/// The literals of one side by their bytes (in reading order: a suffix forwards), for
+/// sides whose literals have at most [`TABLE_MAX_LENGTHS`] distinct lengths. Looking up the
+/// origin's prefix (or suffix) of each length costs independent hashes, where an automaton
+/// walks a chain of dependent table loads, one per byte.
+#[derive(Debug)]
+pub(crate) struct LengthTable {
+    /// The distinct literal lengths, ascending.
+    pub(crate) lengths: Box<[usize]>,
+    pub(crate) ids: HashMap<Box<[u8]>, u32, foldhash::fast::RandomState>,
+}
+
+/// Sides with more distinct literal lengths than this use an automaton.
+const TABLE_MAX_LENGTHS: usize = 8;
+
 /// A side whose literals total at most this many bytes gets a DFA. A DFA costs about 1 KB
 /// per literal byte (states times byte classes) and a contiguous NFA about 12 bytes, so this
 /// keeps a DFA under about 8 MB while compiling; past it the NFA's slower steps are worth the
@@ -248,6 +263,8 @@ const DFA_LIMIT_BYTES: usize = 8 * 1024;
 #[derive(Debug, Default)]
 pub(crate) struct Side {
     pub(crate) automaton: Option<Trie>,
+    /// Used instead of the automaton when the literals have few distinct lengths.
+    pub(crate) table: Option<LengthTable>,
     pub(crate) literals: Vec<Literal>,
     pub(crate) halves: Vec<Half>,
 }
@@ -281,7 +298,7 @@ impl Compiled {
     fn build(options: Options, config: Option<CorsConfig>) -> Result<Compiled, ConfigError> {
         let Some(cfg) = config.as_ref() else { return Ok(Compiled::empty(options, None)) };
         let rules = cfg.rules.iter().map(compile_rule).collect();
-        let origins = build_origin_index(&cfg.rules, options.profile == Profile::Oss)?;
+        let origins = build_origin_index(&cfg.rules, options.profile == Profile::Oss, TABLE_MAX_LENGTHS)?;
         let vary_everywhere = options.profile == Profile::Oss && cfg.response_vary == Some(true);
         Ok(Compiled { options, config, vary_everywhere, rules, origins })
     }
@@ -322,6 +339,10 @@ impl Compiled {
             s.automaton.as_ref().map_or(0, |a| match a {
                 Trie::Dfa(d) => d.memory_usage(),
                 Trie::Nfa(n) => n.memory_usage(),
+            }) + s.table.as_ref().map_or(0, |t| {
+                t.lengths.len() * std::mem::size_of::<usize>()
+                    + t.ids.capacity() * (std::mem::size_of::<(Box<[u8]>, u32)>() + 1)
+                    + t.ids.keys().map(|k| k.len()).sum::<usize>()
             }) + s.literals.capacity() * std::mem::size_of::<Literal>()
                 + s.halves.capacity() * std::mem::size_of::<Half>()
         };
@@ -359,7 +380,7 @@ impl Interner {
     }
 }
 
-fn build_origin_index(rules: &[CorsRule], oss: bool) -> Result<OriginIndex, ConfigError> {
+fn build_origin_index(rules: &[CorsRule], oss: bool, table_max_lengths: usize) -> Result<OriginIndex, ConfigError> {
     // Distinct patterns become groups; each group lists, per method, the rules using it.
     let mut group_ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
     let mut group_patterns: Vec<&str> = Vec::new();
@@ -426,8 +447,8 @@ fn build_origin_index(rules: &[CorsRule], oss: bool) -> Result<OriginIndex, Conf
             }
         }
     }
-    index.prefixes = side(prefixes.values, prefix_lits, prefix_halves, oss)?;
-    index.suffixes = side(suffixes.values, suffix_lits, suffix_halves, oss)?;
+    index.prefixes = side(prefixes.values, prefix_lits, prefix_halves, false, table_max_lengths, oss)?;
+    index.suffixes = side(suffixes.values, suffix_lits, suffix_halves, true, table_max_lengths, oss)?;
     Ok(index)
 }
 
@@ -435,6 +456,8 @@ fn side(
     values: Vec<Vec<u8>>,
     mut literals: Vec<Literal>,
     halves: Vec<Vec<Half>>,
+    reversed: bool,
+    table_max_lengths: usize,
     oss: bool,
 ) -> Result<Side, ConfigError> {
     let mut flat = Vec::with_capacity(halves.iter().map(Vec::len).sum());
@@ -446,6 +469,20 @@ fn side(
     // No literal is empty: `*` alone and the empty origin are kept apart, a glob's empty
     // half makes it one-sided.
     debug_assert!(values.iter().all(|v| !v.is_empty()));
+    let mut lengths: Vec<usize> = values.iter().map(Vec::len).collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    if !values.is_empty() && lengths.len() <= table_max_lengths {
+        let mut ids = HashMap::with_capacity_and_hasher(values.len(), foldhash::fast::RandomState::default());
+        for (id, mut v) in values.into_iter().enumerate() {
+            if reversed {
+                v.reverse();
+            }
+            ids.insert(v.into_boxed_slice(), id as u32);
+        }
+        let table = LengthTable { lengths: lengths.into_boxed_slice(), ids };
+        return Ok(Side { automaton: None, table: Some(table), literals, halves: flat });
+    }
     let automaton = if values.is_empty() {
         None
     } else {
@@ -462,5 +499,64 @@ fn side(
             Trie::Nfa(b.build(&values).map_err(failed)?)
         })
     };
-    Ok(Side { automaton, literals, halves: flat })
+    Ok(Side { automaton, table: None, literals, halves: flat })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{reference, Request, Scratch};
+
+    /// Every origin pattern shape over a small alphabet, alone and all together, compiled with
+    /// length tables and with automata: both must answer as the reference does.
+    #[test]
+    fn length_tables_and_automata_agree() {
+        let pieces = ["", "a", "b", "ab", "https://", ".a.com", "a.com", "ba"];
+        let mut patterns = vec!["*".to_string(), String::new()];
+        for p in pieces {
+            for q in pieces {
+                patterns.push(format!("{p}{q}"));
+                patterns.push(format!("{p}*{q}"));
+            }
+        }
+        let mut origins: Vec<String> = Vec::new();
+        for p in pieces {
+            for q in pieces {
+                for mid in ["", "a", "x"] {
+                    origins.push(format!("{p}{mid}{q}"));
+                }
+            }
+        }
+        let rule = |origins: &[String]| CorsRule {
+            allowed_origins: origins.to_vec(),
+            allowed_methods: vec!["GET".to_string()],
+            ..CorsRule::default()
+        };
+        let mut configs: Vec<Vec<CorsRule>> = patterns.iter().map(|p| vec![rule(std::slice::from_ref(p))]).collect();
+        configs.push(patterns.chunks(3).map(rule).collect());
+        let options = Options::new(Profile::S3).max_rules(1000);
+        let (mut s1, mut s2) = (Scratch::new(), Scratch::new());
+        let mut matched = 0;
+        for rules in configs {
+            let config = CorsConfig { rules, response_vary: None };
+            let forced = |table_max_lengths: usize| {
+                let mut c = Compiled::build(options, Some(config.clone())).unwrap();
+                c.origins = build_origin_index(&config.rules, false, table_max_lengths).unwrap();
+                RuleSet { inner: Arc::new(c) }
+            };
+            let (tables, automata) = (forced(usize::MAX), forced(0));
+            assert!(
+                tables.inner.origins.prefixes.automaton.is_none() && tables.inner.origins.suffixes.automaton.is_none()
+            );
+            assert!(automata.inner.origins.prefixes.table.is_none() && automata.inner.origins.suffixes.table.is_none());
+            for origin in &origins {
+                let req = Request::preflight(Some(origin), Some("GET"), None);
+                let want = reference::respond(Some(&config), &options, &req);
+                matched += usize::from(want.rule.is_some());
+                assert_eq!(tables.evaluate(&req, &mut s1).to_response(), want, "tables: {origin:?} {:?}", config.rules);
+                assert_eq!(automata.evaluate(&req, &mut s2).to_response(), want, "automata: {origin:?}");
+            }
+        }
+        assert!(matched > 1000, "the origins must exercise the patterns: {matched} matches");
+    }
 }

@@ -294,14 +294,29 @@ fn first_match(set: &RuleSet, origin: &str, method: Method, scratch: &mut Scratc
     (best != u32::MAX).then_some(best as usize)
 }
 
-/// Runs both sides' anchored automata over the origin in lockstep, the prefix side from the
-/// start and the suffix side from the end, stamping and listing each literal found. Stepping
-/// both in one loop overlaps their two chains of dependent table loads.
+/// Finds the literals the origin starts and ends with, stamping and listing each: by length
+/// table lookups on a side that has one, else with both sides' anchored automata in
+/// lockstep, the prefix side from the start and the suffix side from the end (stepping both
+/// in one loop overlaps their two chains of dependent table loads).
 fn walk_both<'a>(idx: &OriginIndex, bytes: &[u8], p: &mut Found<'a>, q: &mut Found<'a>) {
     for (found, side) in [(&mut *p, &idx.prefixes), (&mut *q, &idx.suffixes)] {
         found.ids.clear();
         if found.stamps.len() < side.literals.len() {
             found.stamps.resize(side.literals.len(), 0);
+        }
+    }
+    if let Some(t) = &idx.prefixes.table {
+        for &len in t.lengths.iter().take_while(|&&len| len <= bytes.len()) {
+            if let Some(&id) = t.ids.get(&bytes[..len]) {
+                p.record(id);
+            }
+        }
+    }
+    if let Some(t) = &idx.suffixes.table {
+        for &len in t.lengths.iter().take_while(|&&len| len <= bytes.len()) {
+            if let Some(&id) = t.ids.get(&bytes[bytes.len() - len..]) {
+                q.record(id);
+            }
         }
     }
     let (pd, pn) = kinds(&idx.prefixes);
@@ -327,6 +342,14 @@ struct Found<'s> {
     ids: &'s mut Vec<u32>,
     stamps: &'s mut Vec<u32>,
     epoch: u32,
+}
+
+impl Found<'_> {
+    #[inline(always)]
+    fn record(&mut self, id: u32) {
+        self.stamps[id as usize] = self.epoch;
+        self.ids.push(id);
+    }
 }
 
 #[inline(always)]
@@ -366,8 +389,7 @@ fn step<A: Automaton>(a: &A, sid: StateID, len: usize, found: &mut Found<'_>) ->
             for k in 0..a.match_len(sid) {
                 let pid = a.match_pattern(sid, k);
                 if a.pattern_len(pid) == len {
-                    found.stamps[pid.as_usize()] = found.epoch;
-                    found.ids.push(pid.as_u32());
+                    found.record(pid.as_u32());
                 }
             }
         }
