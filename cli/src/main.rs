@@ -160,7 +160,19 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version go to standard output as usual; a usage error is one line on
+        // standard error and exit code 2, as the contract says.
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            let text = e.to_string();
+            let message = text.split("\n\nUsage:").next().unwrap_or("usage error");
+            let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+            eprintln!("corsmatch: {}", message.trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Eval(args) => eval(args),
         Command::Check(args) => check(args),

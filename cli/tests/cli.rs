@@ -180,6 +180,18 @@ fn bad_request_lines_and_files_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     let out = run(&["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
+    for args in
+        [&["frobnicate"][..], &["eval", "--config", "x.xml"], &["check"], &["eval", "--method", "GET", "--nope"]]
+    {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("corsmatch: "), "{err}");
+    }
+    let help = run(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("eval"));
 }
 
 #[test]
