@@ -91,13 +91,22 @@ impl Options {
     }
 
     fn build(&self, config: Option<CorsConfig>) -> Result<RuleSet, ConfigError> {
+        let too_large = |size: usize| {
+            ConfigError::new(
+                ErrorKind::CompiledTooLarge { size, limit: self.max_compiled_bytes },
+                self.profile == Profile::Oss,
+            )
+        };
+        // The compiled structure holds the configuration itself: when that alone is over
+        // the limit, refuse before building anything (and allocating for it).
+        let own = config.as_ref().map_or(0, config_bytes);
+        if own > self.max_compiled_bytes {
+            return Err(too_large(own));
+        }
         let compiled = Compiled::build(*self, config)?;
         let size = compiled.memory_usage();
         if size > self.max_compiled_bytes {
-            return Err(ConfigError::new(
-                ErrorKind::CompiledTooLarge { size, limit: self.max_compiled_bytes },
-                self.profile == Profile::Oss,
-            ));
+            return Err(too_large(size));
         }
         Ok(RuleSet { inner: Arc::new(compiled) })
     }
@@ -263,6 +272,11 @@ const DFA_LIMIT_BYTES: usize = 8 * 1024;
 #[derive(Debug, Default)]
 pub(crate) struct Side {
     pub(crate) automaton: Option<Trie>,
+    /// The automaton's state at the end of each literal, read from the anchored start: on
+    /// an anchored walk a state stands for one string, so reaching one of these states means
+    /// the origin starts with (or ends with) that literal. Looking the state up costs the same
+    /// however many shorter literals its match set also lists.
+    pub(crate) ends: HashMap<u32, u32, foldhash::fast::RandomState>,
     /// Used instead of the automaton when the literals have few distinct lengths.
     pub(crate) table: Option<LengthTable>,
     pub(crate) literals: Vec<Literal>,
@@ -304,20 +318,7 @@ impl Compiled {
     }
 
     fn memory_usage(&self) -> usize {
-        let strings = |v: &[String]| v.iter().map(|s| s.len() + std::mem::size_of::<String>()).sum::<usize>();
-        let config = self.config.as_ref().map_or(0, |c| {
-            c.rules
-                .iter()
-                .map(|r| {
-                    std::mem::size_of::<CorsRule>()
-                        + strings(&r.allowed_origins)
-                        + strings(&r.allowed_methods)
-                        + strings(&r.allowed_headers)
-                        + strings(&r.expose_headers)
-                        + r.id.as_ref().map_or(0, |s| s.len())
-                })
-                .sum::<usize>()
-        });
+        let config = self.config.as_ref().map_or(0, config_bytes);
         let rules = self
             .rules
             .iter()
@@ -339,15 +340,33 @@ impl Compiled {
             s.automaton.as_ref().map_or(0, |a| match a {
                 Trie::Dfa(d) => d.memory_usage(),
                 Trie::Nfa(n) => n.memory_usage(),
-            }) + s.table.as_ref().map_or(0, |t| {
-                t.lengths.len() * std::mem::size_of::<usize>()
-                    + t.ids.capacity() * (std::mem::size_of::<(Box<[u8]>, u32)>() + 1)
-                    + t.ids.keys().map(|k| k.len()).sum::<usize>()
-            }) + s.literals.capacity() * std::mem::size_of::<Literal>()
+            }) + s.ends.capacity() * (std::mem::size_of::<(u32, u32)>() + 1)
+                + s.table.as_ref().map_or(0, |t| {
+                    t.lengths.len() * std::mem::size_of::<usize>()
+                        + t.ids.capacity() * (std::mem::size_of::<(Box<[u8]>, u32)>() + 1)
+                        + t.ids.keys().map(|k| k.len()).sum::<usize>()
+                })
+                + s.literals.capacity() * std::mem::size_of::<Literal>()
                 + s.halves.capacity() * std::mem::size_of::<Half>()
         };
         std::mem::size_of::<Compiled>() + config + rules + groups + side(&o.prefixes) + side(&o.suffixes)
     }
+}
+
+/// Heap bytes a configuration holds.
+fn config_bytes(c: &CorsConfig) -> usize {
+    let strings = |v: &[String]| v.iter().map(|s| s.len() + std::mem::size_of::<String>()).sum::<usize>();
+    c.rules
+        .iter()
+        .map(|r| {
+            std::mem::size_of::<CorsRule>()
+                + strings(&r.allowed_origins)
+                + strings(&r.allowed_methods)
+                + strings(&r.allowed_headers)
+                + strings(&r.expose_headers)
+                + r.id.as_ref().map_or(0, |s| s.len())
+        })
+        .sum()
 }
 
 fn compile_rule(rule: &CorsRule) -> CompiledRule {
@@ -481,7 +500,7 @@ fn side(
             ids.insert(v.into_boxed_slice(), id as u32);
         }
         let table = LengthTable { lengths: lengths.into_boxed_slice(), ids };
-        return Ok(Side { automaton: None, table: Some(table), literals, halves: flat });
+        return Ok(Side { automaton: None, ends: HashMap::default(), table: Some(table), literals, halves: flat });
     }
     let automaton = if values.is_empty() {
         None
@@ -499,7 +518,32 @@ fn side(
             Trie::Nfa(b.build(&values).map_err(failed)?)
         })
     };
-    Ok(Side { automaton, table: None, literals, halves: flat })
+    let mut ends = HashMap::with_capacity_and_hasher(values.len(), foldhash::fast::RandomState::default());
+    if let Some(trie) = &automaton {
+        for (id, v) in values.iter().enumerate() {
+            let end = match trie {
+                Trie::Dfa(a) => end_state(a, v),
+                Trie::Nfa(a) => end_state(a, v),
+            };
+            if let Some(end) = end {
+                ends.insert(end, id as u32);
+            }
+        }
+    }
+    Ok(Side { automaton, ends, table: None, literals, halves: flat })
+}
+
+/// The state an anchored walk over `bytes` ends in (None if it dies, which a literal of the
+/// automaton never does).
+fn end_state<A: Automaton>(a: &A, bytes: &[u8]) -> Option<u32> {
+    let mut sid = a.start_state(aho_corasick::Anchored::Yes).ok()?;
+    for &b in bytes {
+        sid = a.next_state(aho_corasick::Anchored::Yes, sid, b);
+        if a.is_dead(sid) {
+            return None;
+        }
+    }
+    Some(sid.as_u32())
 }
 
 #[cfg(test)]

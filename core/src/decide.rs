@@ -25,6 +25,7 @@ pub struct Scratch {
     suffix_ids: Vec<u32>,
     prefix_stamps: Vec<u32>,
     suffix_stamps: Vec<u32>,
+    rule_stamps: Vec<u32>,
     epoch: u32,
 }
 
@@ -39,6 +40,7 @@ impl Scratch {
         if self.epoch == 0 {
             self.prefix_stamps.iter_mut().for_each(|s| *s = 0);
             self.suffix_stamps.iter_mut().for_each(|s| *s = 0);
+            self.rule_stamps.iter_mut().for_each(|s| *s = 0);
             self.epoch = 1;
         }
         self.epoch
@@ -228,16 +230,26 @@ fn first_match(set: &RuleSet, origin: &str, method: Method, scratch: &mut Scratc
     let mut best = u32::MAX;
     let joined = scratch.acrh.as_str();
     let items = scratch.items.as_slice();
-    let consider = |group: u32, best: &mut u32| {
+    // A rule can sit in several matching groups (one per origin pattern); once its headers
+    // have failed, it is not checked again in this call.
+    if scratch.rule_stamps.len() < c.rules.len() {
+        scratch.rule_stamps.resize(c.rules.len(), 0);
+    }
+    let failed = &mut scratch.rule_stamps;
+    let mut consider = |group: u32, best: &mut u32| {
         let Group { by_method } = &idx.groups[group as usize];
         for &r in by_method[method.index()].iter() {
             if r >= *best {
                 break;
             }
+            if failed[r as usize] == epoch {
+                continue;
+            }
             if headers_allowed(&c.rules[r as usize], joined, items) {
                 *best = r;
                 break;
             }
+            failed[r as usize] = epoch;
         }
     };
     if let Some(any) = idx.any {
@@ -321,11 +333,12 @@ fn walk_both<'a>(idx: &OriginIndex, bytes: &[u8], p: &mut Found<'a>, q: &mut Fou
     }
     let (pd, pn) = kinds(&idx.prefixes);
     let (sd, sn) = kinds(&idx.suffixes);
+    let ends = (&idx.prefixes.ends, &idx.suffixes.ends);
     match (pn, sn) {
-        (None, None) => lockstep(pd, sd, bytes, p, q),
-        (None, Some(sn)) => lockstep(pd, Some(sn), bytes, p, q),
-        (Some(pn), None) => lockstep(Some(pn), sd, bytes, p, q),
-        (Some(pn), Some(sn)) => lockstep(Some(pn), Some(sn), bytes, p, q),
+        (None, None) => lockstep(pd, sd, ends, bytes, p, q),
+        (None, Some(sn)) => lockstep(pd, Some(sn), ends, bytes, p, q),
+        (Some(pn), None) => lockstep(Some(pn), sd, ends, bytes, p, q),
+        (Some(pn), Some(sn)) => lockstep(Some(pn), Some(sn), ends, bytes, p, q),
     }
 }
 
@@ -356,6 +369,7 @@ impl Found<'_> {
 fn lockstep<P: Automaton, S: Automaton>(
     p: Option<&P>,
     s: Option<&S>,
+    (pe, se): (&Ends, &Ends),
     bytes: &[u8],
     pf: &mut Found<'_>,
     sf: &mut Found<'_>,
@@ -367,35 +381,34 @@ fn lockstep<P: Automaton, S: Automaton>(
     while len < n && (ps.is_some() || ss.is_some()) {
         len += 1;
         if let (Some(a), Some(sid)) = (p, ps) {
-            ps = step(a, a.next_state(Anchored::Yes, sid, bytes[len - 1]), len, pf);
+            ps = step(a, a.next_state(Anchored::Yes, sid, bytes[len - 1]), pe, pf);
         }
         if let (Some(a), Some(sid)) = (s, ss) {
-            ss = step(a, a.next_state(Anchored::Yes, sid, bytes[n - len]), len, sf);
+            ss = step(a, a.next_state(Anchored::Yes, sid, bytes[n - len]), se, sf);
         }
     }
 }
 
-/// After a step to `sid` with `len` bytes read: `None` once the automaton is dead. A match
-/// state also lists the patterns that are suffixes of what was read (match sets are merged
-/// along failure links), so a pattern counts only when its length is the number of bytes
-/// read: it starts at the beginning.
+/// After a step to `sid`: `None` once the automaton is dead. At a match state, the literal
+/// read so far, if any, is the one whose end state this is (see `Side::ends`): the match
+/// set also lists shorter literals that are suffixes of what was read, which do not start
+/// at the beginning.
 #[inline(always)]
-fn step<A: Automaton>(a: &A, sid: StateID, len: usize, found: &mut Found<'_>) -> Option<StateID> {
+fn step<A: Automaton>(a: &A, sid: StateID, ends: &Ends, found: &mut Found<'_>) -> Option<StateID> {
     if a.is_special(sid) {
         if a.is_dead(sid) {
             return None;
         }
         if a.is_match(sid) {
-            for k in 0..a.match_len(sid) {
-                let pid = a.match_pattern(sid, k);
-                if a.pattern_len(pid) == len {
-                    found.record(pid.as_u32());
-                }
+            if let Some(&id) = ends.get(&sid.as_u32()) {
+                found.record(id);
             }
         }
     }
     Some(sid)
 }
+
+type Ends = std::collections::HashMap<u32, u32, foldhash::fast::RandomState>;
 
 #[inline]
 fn headers_allowed(rule: &CompiledRule, joined: &str, items: &[(u32, u32)]) -> bool {

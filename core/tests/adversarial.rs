@@ -497,3 +497,24 @@ fn compile_memory_is_bounded_before_a_refusal() {
         xml.len()
     );
 }
+
+/// A configuration whose own strings are over `max_compiled_bytes` is refused before the
+/// automata are built, so its compilation allocates little more than the limit.
+#[test]
+fn oversized_code_built_configs_are_refused_before_building() {
+    let rules: Vec<CorsRule> = (0..2000)
+        .map(|i| CorsRule {
+            allowed_origins: (0..20).map(|j| format!("https://{}{i}-{j}*.example.com", "x".repeat(40))).collect(),
+            allowed_methods: vec!["GET".into()],
+            ..CorsRule::default()
+        })
+        .collect();
+    let config = CorsConfig { rules, response_vary: None };
+    let limit = 1 << 20;
+    // Without the early refusal it allocated about 25 MB before refusing.
+    let options = Options::new(Profile::S3).max_rules(10_000).max_compiled_bytes(limit);
+    let (result, peak) = peak_bytes(|| options.compile(config));
+    let err = result.expect_err("about 4 MB of patterns, over 1 MiB");
+    assert!(matches!(err.kind(), ErrorKind::CompiledTooLarge { .. }), "{err}");
+    assert!(peak <= 2 * limit, "a refused compilation allocated {peak} bytes at once");
+}
