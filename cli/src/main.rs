@@ -293,7 +293,7 @@ fn eval(args: EvalArgs) -> Result<(), Failure> {
         let j: JsonRequest = serde_json::from_str(&line)
             .map_err(|e| Failure::usage(format!("{}: line {}: {e}", path.display(), n + 1)))?;
         let t = match j.target.as_deref() {
-            None => Target::Object,
+            None => target(&r.headers.target),
             Some(name) => {
                 name.parse().map_err(|e: String| Failure::usage(format!("{}: line {}: {e}", path.display(), n + 1)))?
             }

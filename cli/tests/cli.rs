@@ -274,3 +274,25 @@ fn strict_origins_and_no_credentials_flags() {
     let headers = json_out(&out)["headers"].clone();
     assert!(!headers.as_array().unwrap().iter().any(|h| h[0] == "Access-Control-Allow-Credentials"));
 }
+
+#[test]
+fn target_flag_is_the_default_for_request_lines() {
+    let path = temp("target.jsonl", b"{\"method\":\"OPTIONS\",\"origin\":\"https://x.org\",\"acrm\":\"GET\"}\n{\"method\":\"OPTIONS\",\"origin\":\"https://x.org\",\"acrm\":\"GET\",\"target\":\"object\"}\n");
+    let cfg = temp("s3.xml", b"<CORSConfiguration><CORSRule><AllowedOrigin>https://a.org</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>");
+    let out = run(&[
+        "eval",
+        "--profile",
+        "s3",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--target",
+        "bucket",
+        "--requests",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("<ResourceType>BUCKET</ResourceType>"), "{}", lines[0]);
+    assert!(lines[1].contains("<ResourceType>OBJECT</ResourceType>"), "{}", lines[1]);
+}

@@ -144,7 +144,7 @@ impl CorsConfig {
             }
             rules.push(rule);
         }
-        let response_vary = match vary_text.as_deref() {
+        let response_vary = match vary_text.as_deref().map(xml_trim) {
             None => None,
             Some("true") => Some(true),
             Some("false") => Some(false),
@@ -158,15 +158,7 @@ impl CorsConfig {
     /// Checks a configuration built in code the way a parsed one is checked.
     pub fn validate(&self, profile: Profile, limits: Limits) -> Result<(), ConfigError> {
         let oss = profile == Profile::Oss;
-        if self.rules.is_empty() {
-            return Err(ConfigError::malformed("the configuration has no CORSRule", oss));
-        }
-        if self.rules.len() > limits.max_rules {
-            return Err(ConfigError::new(
-                ErrorKind::TooManyRules { count: self.rules.len(), limit: limits.max_rules },
-                oss,
-            ));
-        }
+        // Step 1: what the parser would have refused as not matching the schema.
         for rule in &self.rules {
             if rule.allowed_origins.is_empty() || rule.allowed_methods.is_empty() {
                 return Err(ConfigError::malformed("a CORSRule needs AllowedOrigin and AllowedMethod", oss));
@@ -178,10 +170,23 @@ impl CorsConfig {
             if rule.id.is_some() && oss {
                 return Err(ConfigError::malformed("ID is not part of the OSS schema", oss));
             }
-            validate_rule(rule, profile)?;
         }
         if self.response_vary.is_some() && !oss {
             return Err(ConfigError::malformed("ResponseVary is not part of the S3 schema", oss));
+        }
+        // Step 2: the number of rules.
+        if self.rules.is_empty() {
+            return Err(ConfigError::malformed("the configuration has no CORSRule", oss));
+        }
+        if self.rules.len() > limits.max_rules {
+            return Err(ConfigError::new(
+                ErrorKind::TooManyRules { count: self.rules.len(), limit: limits.max_rules },
+                oss,
+            ));
+        }
+        // Step 3: each rule's values, in document order.
+        for rule in &self.rules {
+            validate_rule(rule, profile)?;
         }
         Ok(())
     }
@@ -280,18 +285,22 @@ fn parse_rule(node: roxmltree::Node<'_, '_>, profile: Profile) -> Result<RawRule
     Ok(RawRule { rule, max_age_text })
 }
 
+/// XML's whitespace (space, tab, CR, LF): what a schema value may be surrounded with.
+fn xml_trim(text: &str) -> &str {
+    text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+}
+
 /// An XML schema `int`: optional sign, digits, surrounding whitespace allowed, in range.
 fn is_integer(text: &str) -> bool {
-    text.trim().parse::<i32>().is_ok()
+    xml_trim(text).parse::<i32>().is_ok()
 }
 
 fn parse_max_age(text: &str, oss: bool) -> Result<u32, ConfigError> {
-    let value: i32 = text
-        .trim()
+    let value: i32 = xml_trim(text)
         .parse()
         .map_err(|_| ConfigError::malformed(format!("MaxAgeSeconds {text:?} is not an integer"), oss))?;
     u32::try_from(value)
-        .map_err(|_| ConfigError::new(ErrorKind::NegativeMaxAge { value: text.trim().to_string() }, oss))
+        .map_err(|_| ConfigError::new(ErrorKind::NegativeMaxAge { value: xml_trim(text).to_string() }, oss))
 }
 
 fn check_name(node: roxmltree::Node<'_, '_>, expected: &str, oss: bool) -> Result<(), ConfigError> {
@@ -316,7 +325,7 @@ fn structural_children<'a, 'input>(
                 Some(ns) => return Err(ConfigError::malformed(format!("element in unknown namespace {ns:?}"), oss)),
             }
             out.push(child);
-        } else if child.is_text() && !child.text().unwrap_or("").trim().is_empty() {
+        } else if child.is_text() && !xml_trim(child.text().unwrap_or("")).is_empty() {
             return Err(ConfigError::malformed(format!("unexpected text in <{}>", node.tag_name().name()), oss));
         }
     }

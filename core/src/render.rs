@@ -112,26 +112,30 @@ impl Refusal {
     }
 }
 
-/// Appends `s` escaped as XML text content (`&`, `<`, `>`; quotes need no escape there, and
-/// the providers' messages carry a literal apostrophe).
+/// Appends `s` escaped as XML text content: `&`, `<` and `>` as entities (quotes need no
+/// escape there, and the providers' messages carry a literal apostrophe), and the characters
+/// XML 1.0 cannot hold at all (C0 controls other than tab, CR and LF; U+FFFE, U+FFFF) as
+/// U+FFFD, so that a body is well-formed whatever the request carried.
 pub fn escape_into(out: &mut String, s: &str) {
-    let Some(first) = memchr::memchr3(b'&', b'<', b'>', s.as_bytes()) else {
+    let bytes = s.as_bytes();
+    let plain = memchr::memchr3(b'&', b'<', b'>', bytes).is_none()
+        && bytes.iter().all(|&b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r'))
+        // U+FFFE and U+FFFF start with 0xEF; rare enough to take the slow path for.
+        && memchr::memchr(0xEF, bytes).is_none();
+    if plain {
         out.push_str(s);
         return;
-    };
-    let mut last = 0;
-    for (i, b) in s.bytes().enumerate().skip(first) {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            _ => continue,
-        };
-        out.push_str(&s[last..i]);
-        out.push_str(rep);
-        last = i + 1;
     }
-    out.push_str(&s[last..]);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
 }
 
 /// `s` escaped as XML text content.

@@ -331,3 +331,44 @@ fn rule_set_is_send_sync_and_cheap_to_clone() {
     assert!(std::ptr::eq(set.config().unwrap(), clone.config().unwrap()));
     assert!(set.memory_usage() > 0);
 }
+
+#[test]
+fn code_built_configs_are_checked_in_the_documents_order() {
+    let rule = |origins: &[&str], methods: &[&str]| corsmatch::CorsRule {
+        allowed_origins: origins.iter().map(|s| s.to_string()).collect(),
+        allowed_methods: methods.iter().map(|s| s.to_string()).collect(),
+        ..corsmatch::CorsRule::default()
+    };
+    // A rule without a method (schema, step 1) wins over an earlier bad method (step 3).
+    let c = CorsConfig { rules: vec![rule(&["a"], &["get"]), rule(&["a"], &[])], response_vary: None };
+    assert_eq!(Options::new(Profile::S3).compile(c.clone()).unwrap_err().code(), "MalformedXML");
+    let doc = c.to_xml();
+    assert_eq!(CorsConfig::from_xml(doc.as_bytes(), Profile::S3).unwrap_err().code(), "MalformedXML");
+    // ResponseVary under s3 is a schema error too, before the bad method.
+    let c = CorsConfig { rules: vec![rule(&["a"], &["get"])], response_vary: Some(true) };
+    assert_eq!(Options::new(Profile::S3).compile(c).unwrap_err().code(), "MalformedXML");
+}
+
+#[test]
+fn only_xml_whitespace_is_whitespace() {
+    for (xml, code) in [
+        (doc(&format!("\u{a0}{}", rule(OK))), Some("MalformedXML")),
+        (doc(&rule(&format!("{OK}<MaxAgeSeconds>\u{3000}5</MaxAgeSeconds>"))), Some("MalformedXML")),
+        (doc(&rule(&format!("{OK}<MaxAgeSeconds>\n\t5 </MaxAgeSeconds>"))), None),
+        (format!("<CORSConfiguration>{}<ResponseVary> true\n</ResponseVary></CORSConfiguration>", rule(OK)), None),
+    ] {
+        let got = CorsConfig::from_xml(xml.as_bytes(), Profile::Oss);
+        assert_eq!(got.as_ref().err().map(|e| e.code()), code, "{xml:?}");
+    }
+}
+
+#[test]
+fn error_bodies_are_well_formed_whatever_the_request_holds() {
+    let set = RuleSet::from_xml(doc(&rule(OK)).as_bytes(), Profile::S3).unwrap();
+    let mut req = Request::preflight(Some("https://a.com"), Some("GE\u{1b}T\u{0}\u{ffff}"), None);
+    req.request_id = Some("id\u{1}<&>");
+    let body = set.respond(&req).error.unwrap().body;
+    assert!(body.contains("Invalid Access-Control-Request-Method: GE\u{fffd}T\u{fffd}\u{fffd}</Message>"), "{body}");
+    assert!(body.contains("<RequestId>id\u{fffd}&lt;&amp;&gt;</RequestId>"), "{body}");
+    assert!(body.chars().all(|c| c >= ' ' || c == '\n'), "{body:?}");
+}
