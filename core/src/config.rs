@@ -192,6 +192,11 @@ impl CorsConfig {
     }
 
     /// Serialises to a `CORSConfiguration` document that parses back to the same rules.
+    ///
+    /// The document starts with an XML declaration and escapes `&`, `<` and `>`, as
+    /// GetBucketCors does, so it can be a little longer than the one stored: one written at
+    /// exactly the profile's size limit may need a raised `Limits::max_document_bytes` to be
+    /// read back.
     pub fn to_xml(&self) -> String {
         use crate::render::escape_string as esc;
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CORSConfiguration>");
