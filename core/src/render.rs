@@ -118,10 +118,12 @@ impl Refusal {
 /// U+FFFD, so that a body is well-formed whatever the request carried.
 pub fn escape_into(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
-    let plain = memchr::memchr3(b'&', b'<', b'>', bytes).is_none()
-        && bytes.iter().all(|&b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r'))
-        // U+FFFE and U+FFFF start with 0xEF; rare enough to take the slow path for.
-        && memchr::memchr(0xEF, bytes).is_none();
+    // Without short-circuits, so that the scan over a message is vectorised.
+    let suspect = bytes.iter().fold(false, |acc, &b| {
+        // U+FFFE and U+FFFF start with 0xEF: rare enough to take the slow path for.
+        acc | (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') | (b == 0xEF)
+    });
+    let plain = !suspect && memchr::memchr3(b'&', b'<', b'>', bytes).is_none();
     if plain {
         out.push_str(s);
         return;
