@@ -46,6 +46,13 @@ struct ConfigArgs {
     /// Evaluate against a bucket without CORS configuration.
     #[arg(long)]
     no_config: bool,
+    #[command(flatten)]
+    compile: CompileFlags,
+}
+
+/// How to read and compile the configuration; shared by every command that takes one.
+#[derive(Args, Debug)]
+pub(crate) struct CompileFlags {
     /// Whose behaviour to reproduce.
     #[arg(long, default_value = "oss", value_parser = ["oss", "s3"])]
     profile: String,
@@ -61,6 +68,20 @@ struct ConfigArgs {
     /// Never send Access-Control-Allow-Credentials.
     #[arg(long)]
     no_credentials: bool,
+}
+
+impl CompileFlags {
+    pub(crate) fn options(&self) -> Options {
+        let profile: Profile = self.profile.parse().expect("clap checked the profile");
+        let mut o = Options::new(profile).strict_origins(self.strict_origins).allow_credentials(!self.no_credentials);
+        if let Some(n) = self.max_rules {
+            o = o.max_rules(n);
+        }
+        if let Some(n) = self.max_document_bytes {
+            o = o.max_document_bytes(n);
+        }
+        o
+    }
 }
 
 /// The request's headers and target, shared by `eval` and `explain`.
@@ -196,24 +217,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn options(args: &ConfigArgs) -> Options {
-    let profile: Profile = args.profile.parse().expect("clap checked the profile");
-    let mut o = Options::new(profile).strict_origins(args.strict_origins).allow_credentials(!args.no_credentials);
-    if let Some(n) = args.max_rules {
-        o = o.max_rules(n);
-    }
-    if let Some(n) = args.max_document_bytes {
-        o = o.max_document_bytes(n);
-    }
-    o
-}
-
 fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))
 }
 
 fn rule_set(args: &ConfigArgs) -> Result<RuleSet, Failure> {
-    let o = options(args);
+    let o = args.compile.options();
     match &args.config {
         None => Ok(o.no_config()),
         Some(path) => o.compile_xml(&read_file(path)?).map_err(|e| Failure::config(&e)),

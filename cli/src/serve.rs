@@ -61,46 +61,19 @@ pub struct ServeArgs {
     /// configuration examples/oss-web-upload.xml is served.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Whose behaviour to reproduce.
-    #[arg(long, default_value = "oss", value_parser = ["oss", "s3"])]
-    profile: String,
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "IP:PORT")]
     addr: SocketAddr,
     /// Append every CORS decision to FILE, one JSON object per line.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
-    /// Raise the profile's rule limit (10 for oss, 100 for s3).
-    #[arg(long, value_name = "N")]
-    max_rules: Option<usize>,
-    /// Raise the profile's document size limit (16 KB for oss, 64 KB for s3).
-    #[arg(long, value_name = "BYTES")]
-    max_document_bytes: Option<usize>,
-    /// Strict origins: an Origin that is not scheme://host[:port] matches only `*`.
-    #[arg(long)]
-    strict_origins: bool,
-    /// Never send Access-Control-Allow-Credentials.
-    #[arg(long)]
-    no_credentials: bool,
-}
-
-impl ServeArgs {
-    fn options(&self) -> Options {
-        let profile: Profile = self.profile.parse().expect("clap checked the profile");
-        let mut o = Options::new(profile).strict_origins(self.strict_origins).allow_credentials(!self.no_credentials);
-        if let Some(n) = self.max_rules {
-            o = o.max_rules(n);
-        }
-        if let Some(n) = self.max_document_bytes {
-            o = o.max_document_bytes(n);
-        }
-        o
-    }
+    #[command(flatten)]
+    compile: crate::CompileFlags,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub fn run(args: ServeArgs) -> Result<(), Failure> {
-    let options = args.options();
+    let options = args.compile.options();
     let (text, source) = match &args.config {
         None => (EXAMPLE.as_bytes().to_vec(), None),
         Some(path) => (
