@@ -355,8 +355,10 @@ fn leaf_text(node: roxmltree::Node<'_, '_>, oss: bool) -> Result<String, ConfigE
     Ok(out)
 }
 
+/// Control characters, and the two noncharacters XML 1.0 cannot hold either (U+FFFE,
+/// U+FFFF): a value with one could not be stored as XML, nor sent in a header.
 fn has_control(s: &str) -> bool {
-    s.chars().any(|c| (c < ' ' && c != '\t') || c == '\u{7f}')
+    s.chars().any(|c| (c < ' ' && c != '\t') || matches!(c, '\u{7f}' | '\u{fffe}' | '\u{ffff}'))
 }
 
 fn control_check(element: &'static str, values: &[String], oss: bool) -> Result<(), ConfigError> {

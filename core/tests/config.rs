@@ -271,6 +271,9 @@ fn code_built_configs_are_validated_too() {
     c.rules[0].allowed_origins.push("a\nb".into());
     assert_eq!(Options::new(Profile::S3).compile(c.clone()).unwrap_err().code(), "InvalidRequest");
     c.rules[0].allowed_origins.pop();
+    c.rules[0].allowed_headers.push("x-\u{ffff}".into());
+    assert_eq!(Options::new(Profile::S3).compile(c.clone()).unwrap_err().code(), "InvalidRequest");
+    c.rules[0].allowed_headers.pop();
     c.rules[0].allowed_methods.clear();
     assert_eq!(Options::new(Profile::S3).compile(c.clone()).unwrap_err().code(), "MalformedXML");
     c.rules.clear();
