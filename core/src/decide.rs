@@ -130,9 +130,8 @@ impl RuleSet {
             }
             Method::parse(req.acrm.unwrap_or(req.method))
         };
-        lower_acrh(req.acrh, &mut scratch.acrh, &mut scratch.items);
         let found = match method {
-            Some(m) => first_match(self, origin, m, scratch),
+            Some(m) => first_match(self, origin, m, req.acrh, scratch),
             None => None,
         };
         let Some(index) = found else {
@@ -222,11 +221,35 @@ fn refuse<'a>(
     d
 }
 
-/// The lowest rule whose origin, method and headers all match.
-fn first_match(set: &RuleSet, origin: &str, method: Method, scratch: &mut Scratch) -> Option<usize> {
+/// The lowest rule whose origin, method and headers all match. The origin is looked up
+/// first: the ACRH is lowered (into the scratch space, where a match's Allow-Headers value
+/// is read from) only when some origin pattern matches.
+fn first_match(
+    set: &RuleSet,
+    origin: &str,
+    method: Method,
+    acrh: Option<&str>,
+    scratch: &mut Scratch,
+) -> Option<usize> {
     let c = &*set.inner;
     let idx = &c.origins;
     let epoch = scratch.next_epoch();
+    let bytes = origin.as_bytes();
+    // Strict origins: an Origin that is not a serialized origin matches only `*`.
+    let strict_miss = c.options.strict_origins && !is_serialized_origin(origin);
+    if strict_miss {
+        scratch.prefix_ids.clear();
+        scratch.suffix_ids.clear();
+    } else {
+        let mut pf = Found { ids: &mut scratch.prefix_ids, stamps: &mut scratch.prefix_stamps, epoch };
+        let mut sf = Found { ids: &mut scratch.suffix_ids, stamps: &mut scratch.suffix_stamps, epoch };
+        walk_both(idx, bytes, &mut pf, &mut sf);
+    }
+    let empty = idx.empty.filter(|_| origin.is_empty() && !strict_miss);
+    if idx.any.is_none() && empty.is_none() && scratch.prefix_ids.is_empty() && scratch.suffix_ids.is_empty() {
+        return None;
+    }
+    lower_acrh(acrh, &mut scratch.acrh, &mut scratch.items);
     let mut best = u32::MAX;
     let joined = scratch.acrh.as_str();
     let items = scratch.items.as_slice();
@@ -252,21 +275,9 @@ fn first_match(set: &RuleSet, origin: &str, method: Method, scratch: &mut Scratc
             failed[r as usize] = epoch;
         }
     };
-    if let Some(any) = idx.any {
-        consider(any, &mut best);
+    for group in [idx.any, empty].into_iter().flatten() {
+        consider(group, &mut best);
     }
-    if c.options.strict_origins && !is_serialized_origin(origin) {
-        return (best != u32::MAX).then_some(best as usize);
-    }
-    if origin.is_empty() {
-        if let Some(empty) = idx.empty {
-            consider(empty, &mut best);
-        }
-    }
-    let bytes = origin.as_bytes();
-    let mut pf = Found { ids: &mut scratch.prefix_ids, stamps: &mut scratch.prefix_stamps, epoch };
-    let mut sf = Found { ids: &mut scratch.suffix_ids, stamps: &mut scratch.suffix_stamps, epoch };
-    walk_both(idx, bytes, &mut pf, &mut sf);
     // Literals the origin starts with (exact origins, `prefix*`) and ends with (`*suffix`).
     let mut prefix_count = 0;
     for &id in &scratch.prefix_ids {
