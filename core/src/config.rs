@@ -237,6 +237,7 @@ fn parse_document(text: &str, profile: Profile) -> Result<(Vec<RawRule>, Option<
         roxmltree::Document::parse_with_options(text, options).map_err(|e| bad(format!("not well-formed XML: {e}")))?;
     let root = doc.root_element();
     check_name(root, "CORSConfiguration", oss)?;
+    known_namespace(root, oss)?;
     let mut rules = Vec::new();
     let mut vary: Option<String> = None;
     for child in structural_children(root, oss)? {
@@ -325,18 +326,19 @@ fn structural_children<'a, 'input>(
     let mut out = Vec::new();
     for child in node.children() {
         if child.is_element() {
-            match child.tag_name().namespace() {
-                None | Some(S3_NAMESPACE) | Some(OSS_NAMESPACE) => {}
-                Some(ns) => return Err(ConfigError::malformed(format!("element in unknown namespace {ns:?}"), oss)),
-            }
+            known_namespace(child, oss)?;
             out.push(child);
         } else if child.is_text() && !xml_trim(child.text().unwrap_or("")).is_empty() {
             return Err(ConfigError::malformed(format!("unexpected text in <{}>", node.tag_name().name()), oss));
         }
     }
-    // The root's namespace is checked here too, once, through its children's parent.
+    Ok(out)
+}
+
+/// No namespace, S3's or OSS's: anything else is not the providers' schema.
+fn known_namespace(node: roxmltree::Node<'_, '_>, oss: bool) -> Result<(), ConfigError> {
     match node.tag_name().namespace() {
-        None | Some(S3_NAMESPACE) | Some(OSS_NAMESPACE) => Ok(out),
+        None | Some(S3_NAMESPACE) | Some(OSS_NAMESPACE) => Ok(()),
         Some(ns) => Err(ConfigError::malformed(format!("element in unknown namespace {ns:?}"), oss)),
     }
 }
