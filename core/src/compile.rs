@@ -1,11 +1,13 @@
 //! Compiling a configuration into the decision structure (see `DESIGN.md`).
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::{dfa, nfa, MatchKind, StartKind};
 
+use crate::ascii;
 use crate::config::{CorsConfig, CorsRule, Limits};
 use crate::error::{ConfigError, ErrorKind};
 use crate::pattern::{Method, Pattern};
@@ -195,13 +197,13 @@ impl HeaderMatcher {
 
     /// Whether the (lowercase) header name is allowed.
     #[inline]
-    pub(crate) fn allows(&self, name: &str) -> bool {
+    pub(crate) fn allows(&self, name: &[u8]) -> bool {
         let exact = if self.exact.len() <= 8 {
-            self.exact.iter().any(|e| e.len() == name.len() && **e == *name)
+            self.exact.iter().any(|e| ascii::eq(e.as_bytes(), name))
         } else {
-            self.exact.binary_search_by(|e| (**e).cmp(name)).is_ok()
+            self.exact.binary_search_by(|e| e.as_bytes().cmp(name)).is_ok()
         };
-        exact || self.globs.iter().any(|(p, s)| crate::pattern::glob_matches(p, s, name))
+        exact || self.globs.iter().any(|(p, s)| ascii::glob_matches(p.as_bytes(), s.as_bytes(), name))
     }
 
     fn memory_usage(&self) -> usize {
@@ -218,11 +220,13 @@ pub(crate) struct Group {
     pub(crate) by_method: [Box<[u32]>; 5],
 }
 
-/// A glob with both a prefix and a suffix, seen from one side: the id of the other side's
-/// literal, the group, and the shortest origin it can match.
+/// A glob with both a prefix and a suffix, indexed by one of its halves: where the other
+/// half's bytes are (in the side's `others`), the group, and the shortest origin it can
+/// match. The other half is compared in place: a glob is indexed by the half fewer
+/// two-sided globs share (`https://` is shared by most), so a match lists few of these.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Half {
-    pub(crate) other: u32,
+    pub(crate) other: (u32, u32),
     pub(crate) group: u32,
     pub(crate) min_len: u32,
 }
@@ -256,7 +260,57 @@ pub(crate) enum Trie {
 pub(crate) struct LengthTable {
     /// The distinct literal lengths, ascending.
     pub(crate) lengths: Box<[usize]>,
-    pub(crate) ids: HashMap<Box<[u8]>, u32, foldhash::fast::RandomState>,
+    /// A filter per length, over the literals of that length.
+    pub(crate) filters: Box<[Filter]>,
+    /// Literal ids by the hash of their bytes.
+    ids: hashbrown::HashTable<u32>,
+    /// Each literal's bytes (in reading order), by id.
+    keys: Box<[Box<[u8]>]>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl LengthTable {
+    /// The id of the literal `key`, if it is one.
+    #[inline]
+    pub(crate) fn get(&self, key: &[u8]) -> Option<u32> {
+        let hash = self.hasher.hash_one(key);
+        self.ids.find(hash, |&id| self.keys.get(id as usize).is_some_and(|k| ascii::eq(k, key))).copied()
+    }
+}
+
+/// A one-hash Bloom filter over the inner eight bytes of literals of one length (see
+/// [`ascii::inner_word`]). An origin cut at most lengths matches no literal, and the filter
+/// says so with a multiply and a load where the table lookup hashes and compares every byte.
+/// A false positive costs only that lookup.
+#[derive(Debug)]
+pub(crate) struct Filter {
+    bits: Box<[u64]>,
+    shift: u32,
+}
+
+impl Filter {
+    /// Sixteen bits per literal, so about one miss in sixteen gets through.
+    fn new(words: &[u64]) -> Filter {
+        let log = (words.len() * 16).next_power_of_two().clamp(64, 1 << 24).trailing_zeros();
+        let mut f = Filter { bits: vec![0; 1 << (log - 6)].into_boxed_slice(), shift: 64 - log };
+        for &w in words {
+            let h = f.slot(w);
+            f.bits[h >> 6] |= 1 << (h & 63);
+        }
+        f
+    }
+
+    #[inline(always)]
+    fn slot(&self, w: u64) -> usize {
+        (w.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    /// False when no literal of the filter's length has `w` as its inner word.
+    #[inline(always)]
+    pub(crate) fn may_hold(&self, w: u64) -> bool {
+        let h = self.slot(w);
+        self.bits.get(h >> 6).is_some_and(|b| b >> (h & 63) & 1 != 0)
+    }
 }
 
 /// Sides with more distinct literal lengths than this use an automaton.
@@ -281,6 +335,8 @@ pub(crate) struct Side {
     pub(crate) table: Option<LengthTable>,
     pub(crate) literals: Vec<Literal>,
     pub(crate) halves: Vec<Half>,
+    /// The other halves' bytes, in reading order.
+    pub(crate) others: Vec<u8>,
 }
 
 /// The origin index: in one pass each way over the origin, the groups whose pattern matches.
@@ -343,11 +399,13 @@ impl Compiled {
             }) + s.ends.capacity() * (std::mem::size_of::<(u32, u32)>() + 1)
                 + s.table.as_ref().map_or(0, |t| {
                     t.lengths.len() * std::mem::size_of::<usize>()
-                        + t.ids.capacity() * (std::mem::size_of::<(Box<[u8]>, u32)>() + 1)
-                        + t.ids.keys().map(|k| k.len()).sum::<usize>()
+                        + t.filters.iter().map(|f| std::mem::size_of::<Filter>() + f.bits.len() * 8).sum::<usize>()
+                        + t.ids.capacity() * (std::mem::size_of::<u32>() + 1)
+                        + t.keys.iter().map(|k| k.len() + std::mem::size_of::<Box<[u8]>>()).sum::<usize>()
                 })
                 + s.literals.capacity() * std::mem::size_of::<Literal>()
                 + s.halves.capacity() * std::mem::size_of::<Half>()
+                + s.others.capacity()
         };
         std::mem::size_of::<Compiled>() + config + rules + groups + side(&o.prefixes) + side(&o.suffixes)
     }
@@ -431,6 +489,7 @@ fn build_origin_index(rules: &[CorsRule], oss: bool, table_max_lengths: usize) -
     let mut suffix_lits: Vec<Literal> = Vec::new();
     let mut prefix_halves: Vec<Vec<Half>> = Vec::new();
     let mut suffix_halves: Vec<Vec<Half>> = Vec::new();
+    let (mut prefix_others, mut suffix_others) = (Vec::new(), Vec::new());
     let lit = |interner: &mut Interner, lits: &mut Vec<Literal>, halves: &mut Vec<Vec<Half>>, bytes: &[u8]| {
         let id = interner.id(bytes);
         if id as usize == lits.len() {
@@ -439,6 +498,7 @@ fn build_origin_index(rules: &[CorsRule], oss: bool, table_max_lengths: usize) -
         }
         id
     };
+    let mut two_sided = Vec::new();
     for (gid, pattern) in group_patterns.iter().enumerate() {
         let gid = gid as u32;
         match Pattern::parse(pattern) {
@@ -452,22 +512,43 @@ fn build_origin_index(rules: &[CorsRule], oss: bool, table_max_lengths: usize) -
                 let id = lit(&mut prefixes, &mut prefix_lits, &mut prefix_halves, prefix.as_bytes());
                 prefix_lits[id as usize].open = Some(gid);
             }
-            Pattern::Glob { prefix, suffix } => {
+            Pattern::Glob { prefix, suffix } if prefix.is_empty() => {
                 let reversed: Vec<u8> = suffix.bytes().rev().collect();
-                let sid = lit(&mut suffixes, &mut suffix_lits, &mut suffix_halves, &reversed);
-                if prefix.is_empty() {
-                    suffix_lits[sid as usize].open = Some(gid);
-                } else {
-                    let pid = lit(&mut prefixes, &mut prefix_lits, &mut prefix_halves, prefix.as_bytes());
-                    let min_len = (prefix.len() + suffix.len()) as u32;
-                    prefix_halves[pid as usize].push(Half { other: sid, group: gid, min_len });
-                    suffix_halves[sid as usize].push(Half { other: pid, group: gid, min_len });
-                }
+                let id = lit(&mut suffixes, &mut suffix_lits, &mut suffix_halves, &reversed);
+                suffix_lits[id as usize].open = Some(gid);
             }
+            Pattern::Glob { prefix, suffix } => two_sided.push((gid, prefix, suffix)),
+        }
+    }
+    // Each two-sided glob goes under the half fewer of them share (the suffix on a tie).
+    let mut shared: HashMap<(bool, &str), u32> = HashMap::new();
+    for (_, prefix, suffix) in &two_sided {
+        *shared.entry((true, prefix.as_str())).or_default() += 1;
+        *shared.entry((false, suffix.as_str())).or_default() += 1;
+    }
+    for (gid, prefix, suffix) in &two_sided {
+        let (gid, prefix, suffix) = (*gid, prefix.as_str(), suffix.as_str());
+        let min_len = (prefix.len() + suffix.len()) as u32;
+        let other = |others: &mut Vec<u8>, bytes: &str| {
+            let start = others.len() as u32;
+            others.extend_from_slice(bytes.as_bytes());
+            (start, bytes.len() as u32)
+        };
+        if shared[&(true, prefix)] < shared[&(false, suffix)] {
+            let id = lit(&mut prefixes, &mut prefix_lits, &mut prefix_halves, prefix.as_bytes());
+            let other = other(&mut prefix_others, suffix);
+            prefix_halves[id as usize].push(Half { other, group: gid, min_len });
+        } else {
+            let reversed: Vec<u8> = suffix.bytes().rev().collect();
+            let id = lit(&mut suffixes, &mut suffix_lits, &mut suffix_halves, &reversed);
+            let other = other(&mut suffix_others, prefix);
+            suffix_halves[id as usize].push(Half { other, group: gid, min_len });
         }
     }
     index.prefixes = side(prefixes.values, prefix_lits, prefix_halves, false, table_max_lengths, oss)?;
+    index.prefixes.others = prefix_others;
     index.suffixes = side(suffixes.values, suffix_lits, suffix_halves, true, table_max_lengths, oss)?;
+    index.suffixes.others = suffix_others;
     Ok(index)
 }
 
@@ -492,15 +573,25 @@ fn side(
     lengths.sort_unstable();
     lengths.dedup();
     if !values.is_empty() && lengths.len() <= table_max_lengths {
-        let mut ids = HashMap::with_capacity_and_hasher(values.len(), foldhash::fast::RandomState::default());
+        let hasher = foldhash::fast::RandomState::default();
+        let mut ids = hashbrown::HashTable::with_capacity(values.len());
+        let mut words = vec![Vec::new(); lengths.len()];
+        let mut keys: Vec<Box<[u8]>> = Vec::with_capacity(values.len());
         for (id, mut v) in values.into_iter().enumerate() {
             if reversed {
                 v.reverse();
             }
-            ids.insert(v.into_boxed_slice(), id as u32);
+            if let Ok(k) = lengths.binary_search(&v.len()) {
+                words[k].push(ascii::inner_word(&v, !reversed));
+            }
+            // Literals are distinct (interned), so each goes in once.
+            ids.insert_unique(hasher.hash_one(&v[..]), id as u32, |&i: &u32| hasher.hash_one(&keys[i as usize][..]));
+            keys.push(v.into_boxed_slice());
         }
-        let table = LengthTable { lengths: lengths.into_boxed_slice(), ids };
-        return Ok(Side { automaton: None, ends: HashMap::default(), table: Some(table), literals, halves: flat });
+        let filters = words.iter().map(|w| Filter::new(w)).collect();
+        let table =
+            LengthTable { lengths: lengths.into_boxed_slice(), filters, ids, keys: keys.into_boxed_slice(), hasher };
+        return Ok(Side { table: Some(table), literals, halves: flat, ..Side::default() });
     }
     let automaton = if values.is_empty() {
         None
@@ -530,7 +621,7 @@ fn side(
             }
         }
     }
-    Ok(Side { automaton, ends, table: None, literals, halves: flat })
+    Ok(Side { automaton, ends, literals, halves: flat, ..Side::default() })
 }
 
 /// The state an anchored walk over `bytes` ends in (None if it dies, which a literal of the

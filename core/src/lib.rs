@@ -28,6 +28,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod acrh;
+mod ascii;
 mod compile;
 pub mod config;
 mod decide;

@@ -2,7 +2,7 @@
 //! rules (default 100), for profilers: `valgrind --tool=callgrind target/release/profile_loop 100 20000`.
 use std::hint::black_box;
 
-use corsmatch::Scratch;
+use corsmatch::{Request, Scratch};
 use corsmatch_benches::{allowed, allowed_origin, denied, engine_response, rule_set};
 
 fn main() {
@@ -10,8 +10,12 @@ fn main() {
     let iters: usize = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(2_000_000);
     let set = rule_set(n);
     let origin = allowed_origin(n);
-    let deny = std::env::args().nth(3).is_some_and(|a| a == "deny");
-    let req = if deny { denied() } else { allowed(&origin) };
+    let req = match std::env::args().nth(3).as_deref() {
+        Some("deny") => denied(),
+        Some("noacrh") => Request::preflight(Some(&origin), Some("PUT"), None),
+        Some("getx") => Request::new("GET", Some("x")),
+        _ => allowed(&origin),
+    };
     let mut scratch = Scratch::new();
     let mut total = 0;
     for _ in 0..iters {

@@ -1,0 +1,171 @@
+//! `Access-Control-Request-Headers` as the engine reads it: its items trimmed of spaces and
+//! tabs, empty items dropped, lowercased, and joined by `", "` (the `Allow-Headers` value of
+//! a match).
+//!
+//! Browsers send the header lowercased, without blanks or empty items (Fetch: a sorted,
+//! comma-separated list of byte-lowercased names). That form is read sixteen bytes at a
+//! time (commas, blanks and capitals found together, see `ascii::block16`) and copied piece
+//! by piece between its commas; anything else is split and trimmed item by item.
+
+use crate::ascii;
+
+/// The joined items and where each stands in them.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Acrh {
+    joined: String,
+    items: Vec<(u32, u32)>,
+}
+
+impl Acrh {
+    /// Reads `list` (`None`: no header, which joins to nothing, as an empty one does).
+    pub(crate) fn set(&mut self, list: Option<&str>) {
+        self.joined.clear();
+        self.items.clear();
+        let Some(list) = list else { return };
+        if !self.join_plain(list) {
+            self.joined.clear();
+            self.items.clear();
+            self.join_items(list);
+        }
+    }
+
+    /// Each lowercased item.
+    pub(crate) fn items(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let joined = self.joined.as_bytes();
+        self.items.iter().map(move |&(s, e)| &joined[s as usize..e as usize])
+    }
+
+    /// The joined value, `None` when there are no items.
+    pub(crate) fn value(&self) -> Option<&str> {
+        (!self.joined.is_empty()).then_some(self.joined.as_str())
+    }
+
+    /// The browsers' form, in one pass: false (and the output unfinished) at a space, a tab
+    /// or an empty item.
+    fn join_plain(&mut self, list: &str) -> bool {
+        let bytes = list.as_bytes();
+        let n = bytes.len();
+        self.joined.reserve(2 * n);
+        let mut start = 0; // where the current item starts
+        let (mut blank, mut upper) = (false, false);
+        let mut at = 0;
+        while at < n {
+            // Sixteen bytes from `at`, read in place; the last block ends at `n` and overlaps
+            // the one before (its commas already seen are shifted out). Shorter lists are read
+            // byte by byte.
+            let tail = bytes.last_chunk::<16>();
+            let (mut commas, b, u, skip) = match (bytes[at..].first_chunk::<16>(), tail) {
+                (Some(block), _) => ascii::block16(block).into_skip(0),
+                (None, Some(block)) => ascii::block16(block).into_skip(at + 16 - n),
+                (None, None) => ascii::block_short(bytes).into_skip(0),
+            };
+            blank |= b;
+            upper |= u;
+            while commas != 0 {
+                let end = at + commas.trailing_zeros() as usize;
+                if end == start {
+                    return false; // an empty item
+                }
+                // Between commas: UTF-8 boundaries.
+                self.push(&list[start..end]);
+                start = end + 1;
+                commas &= commas - 1;
+            }
+            at += 16 - skip;
+        }
+        if blank || start == n {
+            return false; // a blank, or an empty last item (or no input)
+        }
+        self.push(&list[start..]);
+        if upper {
+            self.joined.make_ascii_lowercase();
+        }
+        true
+    }
+
+    #[inline(always)]
+    fn push(&mut self, item: &str) {
+        if !self.joined.is_empty() {
+            self.joined.push_str(", ");
+        }
+        let at = self.joined.len() as u32;
+        self.joined.push_str(item);
+        self.items.push((at, self.joined.len() as u32));
+    }
+
+    /// Any form, item by item.
+    fn join_items(&mut self, list: &str) {
+        for item in list.split(',') {
+            let item = item.trim_matches([' ', '\t']);
+            if !item.is_empty() {
+                self.push(item);
+            }
+        }
+        self.joined.make_ascii_lowercase();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The rule, written plainly.
+    fn naive(list: &str) -> (String, Vec<String>) {
+        let items: Vec<String> = list
+            .split(',')
+            .map(|i| i.trim_matches([' ', '\t']).to_ascii_lowercase())
+            .filter(|i| !i.is_empty())
+            .collect();
+        (items.join(", "), items)
+    }
+
+    fn check(acrh: &mut Acrh, list: &str) {
+        acrh.set(Some(list));
+        let (joined, items) = naive(list);
+        assert_eq!(acrh.value().unwrap_or(""), joined, "{list:?}");
+        let got: Vec<&[u8]> = acrh.items().collect();
+        let want: Vec<&[u8]> = items.iter().map(|i| i.as_bytes()).collect();
+        assert_eq!(got, want, "{list:?}");
+    }
+
+    #[test]
+    fn browser_and_other_forms() {
+        let mut a = Acrh::default();
+        for list in [
+            "",
+            ",",
+            ",,",
+            "a",
+            "A",
+            "content-type",
+            "content-type,x-oss-meta-author,x-oss-meta-tag",
+            "Content-Type, X-Oss-Meta-Author",
+            "a,b,c,d,e,f,g,h,i,j,k",
+            ",,,,,,,,a,,,,,,,,",
+            "abcdefg,",
+            "abcdefgh,",
+            "abcdefg,h",
+            "abcdefgh,i",
+            ",abcdefgh",
+            "\ta\t, b ,c",
+            "x-é-Ü,ÿ,Ä",
+            "12345678,12345678,12345678",
+        ] {
+            check(&mut a, list);
+        }
+        a.set(None);
+        assert_eq!((a.value(), a.items().count()), (None, 0));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        #[test]
+        fn equals_the_plain_rule(list in prop_oneof!["[aZ,\t é-]{0,40}", "[aZ,é-]{0,40}", "([a-z-]{1,12},){0,5}[a-z-]{1,12}"]) {
+            let mut a = Acrh::default();
+            // Reused, as a scratch space is: a longer value first leaves bytes behind.
+            a.set(Some("LONG-LEFTOVER-VALUE,LONG-LEFTOVER-VALUE,LONG-LEFTOVER-VALUE,X"));
+            check(&mut a, &list);
+        }
+    }
+}
