@@ -16,14 +16,6 @@ pub(crate) struct Block {
     pub(crate) upper: bool,
 }
 
-impl Block {
-    /// The fields, with `skip` commas shifted out of the mask.
-    #[inline(always)]
-    pub(crate) fn into_skip(self, skip: usize) -> (u32, bool, bool, usize) {
-        (self.commas >> skip, self.blank, self.upper, skip)
-    }
-}
-
 /// One 16-byte block of a header list, read where it lies. Out of line, the compiler makes
 /// it a few SSE2 compares and mask moves with no branch (see the disassembly); inlined, it
 /// did not. Its input must not be a fresh copy: a 16-byte load of bytes just stored one by
@@ -31,6 +23,38 @@ impl Block {
 #[inline(never)]
 pub(crate) fn block16(c: &[u8; 16]) -> Block {
     block_short(c)
+}
+
+/// Bytes `at..at + 64` of a header list (fewer at its end): bit `i` set where byte
+/// `at + i` is a comma, and whether they have blanks and capitals. A list shorter than 16
+/// bytes is read byte by byte; otherwise the block past the end is moved back to end at the
+/// end, its commas already seen shifted out.
+#[inline(always)]
+pub(crate) fn block64(list: &[u8], at: usize) -> (u64, Block) {
+    let n = list.len();
+    let Some(last) = list.last_chunk::<16>() else {
+        let b = block_short(list);
+        return (u64::from(b.commas), b);
+    };
+    let mut commas = 0;
+    let mut odd = Block { commas: 0, blank: false, upper: false };
+    for k in 0..4 {
+        let from = at + 16 * k;
+        if from >= n {
+            break;
+        }
+        let b = match list[from..].first_chunk::<16>() {
+            Some(block) => block16(block),
+            None => {
+                let b = block16(last);
+                Block { commas: b.commas >> (from + 16 - n), ..b }
+            }
+        };
+        commas |= u64::from(b.commas) << (16 * k);
+        odd.blank |= b.blank;
+        odd.upper |= b.upper;
+    }
+    (commas, odd)
 }
 
 /// The same, for a list of up to 32 bytes.

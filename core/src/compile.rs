@@ -258,58 +258,101 @@ pub(crate) enum Trie {
 /// walks a chain of dependent table loads, one per byte.
 #[derive(Debug)]
 pub(crate) struct LengthTable {
-    /// The distinct literal lengths, ascending.
-    pub(crate) lengths: Box<[usize]>,
-    /// A filter per length, over the literals of that length.
-    pub(crate) filters: Box<[Filter]>,
-    /// Literal ids by the hash of their bytes.
-    ids: hashbrown::HashTable<u32>,
-    /// Each literal's bytes (in reading order), by id.
-    keys: Box<[Box<[u8]>]>,
+    /// The distinct literal lengths, ascending, each with its filter.
+    pub(crate) lengths: Box<[Length]>,
+    /// The filters' bits, one range per length.
+    bits: Box<[u64]>,
+    /// Literals by the hash of their bytes: the id, and where the bytes are in `bytes`, kept
+    /// in the entry so that checking a candidate loads the entry and the bytes, nothing
+    /// between.
+    ids: hashbrown::HashTable<Entry>,
+    /// The literals' bytes (in reading order), one after the other.
+    bytes: Box<[u8]>,
     hasher: foldhash::fast::RandomState,
 }
 
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    id: u32,
+    start: u32,
+    len: u32,
+}
+
+/// A literal length, with its filter: a one-hash Bloom filter over the inner eight bytes of
+/// the literals of that length (see [`ascii::inner_word`]). An origin cut at most lengths
+/// matches no literal, and the filter says so with a multiply and a load where the table
+/// lookup hashes and compares every byte. A false positive costs only that lookup.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Length {
+    pub(crate) len: usize,
+    /// Where its bits start in `LengthTable::bits`.
+    offset: u32,
+    /// 64 minus the log2 of its bit count.
+    shift: u32,
+}
+
+/// The filter's hash: the top bits of a multiply by 2^64 / phi.
+#[inline(always)]
+fn filter_slot(w: u64, shift: u32) -> usize {
+    (w.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+}
+
 impl LengthTable {
+    /// Sixteen filter bits per literal, so about one miss in sixteen gets through.
+    fn new(values: Vec<Vec<u8>>, reversed: bool) -> LengthTable {
+        let mut by_length: std::collections::BTreeMap<usize, Vec<u64>> = std::collections::BTreeMap::new();
+        let hasher = foldhash::fast::RandomState::default();
+        let mut ids = hashbrown::HashTable::with_capacity(values.len());
+        let mut bytes = Vec::with_capacity(values.iter().map(Vec::len).sum());
+        for (id, mut v) in values.into_iter().enumerate() {
+            if reversed {
+                v.reverse();
+            }
+            by_length.entry(v.len()).or_default().push(ascii::inner_word(&v, !reversed));
+            let entry = Entry { id: id as u32, start: bytes.len() as u32, len: v.len() as u32 };
+            bytes.extend_from_slice(&v);
+            // Literals are distinct (interned), so each goes in once.
+            let rehash = |e: &Entry| hasher.hash_one(&bytes[e.start as usize..(e.start + e.len) as usize]);
+            ids.insert_unique(hasher.hash_one(&v[..]), entry, rehash);
+        }
+        let mut lengths = Vec::with_capacity(by_length.len());
+        let mut bits = Vec::new();
+        for (len, words) in by_length {
+            let log = (words.len() * 16).next_power_of_two().clamp(64, 1 << 24).trailing_zeros();
+            let l = Length { len, offset: bits.len() as u32, shift: 64 - log };
+            bits.resize(bits.len() + (1 << (log - 6)), 0u64);
+            for w in words {
+                let h = filter_slot(w, l.shift);
+                bits[l.offset as usize + (h >> 6)] |= 1 << (h & 63);
+            }
+            lengths.push(l);
+        }
+        LengthTable { lengths: lengths.into(), bits: bits.into(), ids, bytes: bytes.into(), hasher }
+    }
+
+    /// False when no literal of length `l` has `w` as its inner word.
+    #[inline(always)]
+    pub(crate) fn may_hold(&self, l: &Length, w: u64) -> bool {
+        let h = filter_slot(w, l.shift);
+        self.bits.get(l.offset as usize + (h >> 6)).is_some_and(|b| b >> (h & 63) & 1 != 0)
+    }
+
     /// The id of the literal `key`, if it is one.
     #[inline]
     pub(crate) fn get(&self, key: &[u8]) -> Option<u32> {
         let hash = self.hasher.hash_one(key);
-        self.ids.find(hash, |&id| self.keys.get(id as usize).is_some_and(|k| ascii::eq(k, key))).copied()
-    }
-}
-
-/// A one-hash Bloom filter over the inner eight bytes of literals of one length (see
-/// [`ascii::inner_word`]). An origin cut at most lengths matches no literal, and the filter
-/// says so with a multiply and a load where the table lookup hashes and compares every byte.
-/// A false positive costs only that lookup.
-#[derive(Debug)]
-pub(crate) struct Filter {
-    bits: Box<[u64]>,
-    shift: u32,
-}
-
-impl Filter {
-    /// Sixteen bits per literal, so about one miss in sixteen gets through.
-    fn new(words: &[u64]) -> Filter {
-        let log = (words.len() * 16).next_power_of_two().clamp(64, 1 << 24).trailing_zeros();
-        let mut f = Filter { bits: vec![0; 1 << (log - 6)].into_boxed_slice(), shift: 64 - log };
-        for &w in words {
-            let h = f.slot(w);
-            f.bits[h >> 6] |= 1 << (h & 63);
-        }
-        f
+        let same = |e: &Entry| {
+            e.len as usize == key.len()
+                && self.bytes.get(e.start as usize..(e.start + e.len) as usize).is_some_and(|b| ascii::eq(b, key))
+        };
+        self.ids.find(hash, same).map(|e| e.id)
     }
 
-    #[inline(always)]
-    fn slot(&self, w: u64) -> usize {
-        (w.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
-    }
-
-    /// False when no literal of the filter's length has `w` as its inner word.
-    #[inline(always)]
-    pub(crate) fn may_hold(&self, w: u64) -> bool {
-        let h = self.slot(w);
-        self.bits.get(h >> 6).is_some_and(|b| b >> (h & 63) & 1 != 0)
+    fn memory_usage(&self) -> usize {
+        self.lengths.len() * std::mem::size_of::<Length>()
+            + self.bits.len() * 8
+            + self.ids.capacity() * (std::mem::size_of::<Entry>() + 1)
+            + self.bytes.len()
     }
 }
 
@@ -397,12 +440,7 @@ impl Compiled {
                 Trie::Dfa(d) => d.memory_usage(),
                 Trie::Nfa(n) => n.memory_usage(),
             }) + s.ends.capacity() * (std::mem::size_of::<(u32, u32)>() + 1)
-                + s.table.as_ref().map_or(0, |t| {
-                    t.lengths.len() * std::mem::size_of::<usize>()
-                        + t.filters.iter().map(|f| std::mem::size_of::<Filter>() + f.bits.len() * 8).sum::<usize>()
-                        + t.ids.capacity() * (std::mem::size_of::<u32>() + 1)
-                        + t.keys.iter().map(|k| k.len() + std::mem::size_of::<Box<[u8]>>()).sum::<usize>()
-                })
+                + s.table.as_ref().map_or(0, LengthTable::memory_usage)
                 + s.literals.capacity() * std::mem::size_of::<Literal>()
                 + s.halves.capacity() * std::mem::size_of::<Half>()
                 + s.others.capacity()
@@ -573,24 +611,7 @@ fn side(
     lengths.sort_unstable();
     lengths.dedup();
     if !values.is_empty() && lengths.len() <= table_max_lengths {
-        let hasher = foldhash::fast::RandomState::default();
-        let mut ids = hashbrown::HashTable::with_capacity(values.len());
-        let mut words = vec![Vec::new(); lengths.len()];
-        let mut keys: Vec<Box<[u8]>> = Vec::with_capacity(values.len());
-        for (id, mut v) in values.into_iter().enumerate() {
-            if reversed {
-                v.reverse();
-            }
-            if let Ok(k) = lengths.binary_search(&v.len()) {
-                words[k].push(ascii::inner_word(&v, !reversed));
-            }
-            // Literals are distinct (interned), so each goes in once.
-            ids.insert_unique(hasher.hash_one(&v[..]), id as u32, |&i: &u32| hasher.hash_one(&keys[i as usize][..]));
-            keys.push(v.into_boxed_slice());
-        }
-        let filters = words.iter().map(|w| Filter::new(w)).collect();
-        let table =
-            LengthTable { lengths: lengths.into_boxed_slice(), filters, ids, keys: keys.into_boxed_slice(), hasher };
+        let table = LengthTable::new(values, reversed);
         return Ok(Side { table: Some(table), literals, halves: flat, ..Side::default() });
     }
     let automaton = if values.is_empty() {

@@ -280,9 +280,9 @@ fn first_match(
 fn walk_both(idx: &OriginIndex, bytes: &[u8], p: &mut Vec<u32>, q: &mut Vec<u32>) {
     let n = bytes.len();
     if let Some(t) = &idx.prefixes.table {
-        for (&len, filter) in t.lengths.iter().zip(&t.filters).take_while(|(&len, _)| len <= n) {
-            let key = &bytes[..len];
-            if filter.may_hold(ascii::inner_word(key, true)) {
+        for l in t.lengths.iter().take_while(|l| l.len <= n) {
+            let key = &bytes[..l.len];
+            if t.may_hold(l, ascii::inner_word(key, true)) {
                 if let Some(id) = t.get(key) {
                     p.push(id);
                 }
@@ -290,9 +290,9 @@ fn walk_both(idx: &OriginIndex, bytes: &[u8], p: &mut Vec<u32>, q: &mut Vec<u32>
         }
     }
     if let Some(t) = &idx.suffixes.table {
-        for (&len, filter) in t.lengths.iter().zip(&t.filters).take_while(|(&len, _)| len <= n) {
-            let key = &bytes[n - len..];
-            if filter.may_hold(ascii::inner_word(key, false)) {
+        for l in t.lengths.iter().take_while(|l| l.len <= n) {
+            let key = &bytes[n - l.len..];
+            if t.may_hold(l, ascii::inner_word(key, false)) {
                 if let Some(id) = t.get(key) {
                     q.push(id);
                 }
