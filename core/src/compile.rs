@@ -175,17 +175,28 @@ pub(crate) struct HeaderMatcher {
     pub(crate) any: bool,
     /// Sorted and deduplicated.
     pub(crate) exact: Vec<Box<str>>,
+    /// Bit `l` set when some exact name is `l` bytes long (bit 63: 63 or more), so that most
+    /// names that are not among them are told so without a compare.
+    exact_lengths: u64,
     pub(crate) globs: Vec<(Box<str>, Box<str>)>,
+    /// The shortest name a glob matches.
+    glob_min: usize,
 }
 
 impl HeaderMatcher {
     fn new(patterns: &[String]) -> HeaderMatcher {
-        let mut m = HeaderMatcher::default();
+        let mut m = HeaderMatcher { glob_min: usize::MAX, ..HeaderMatcher::default() };
         for p in patterns {
             match Pattern::parse_header(p) {
                 Pattern::Any => m.any = true,
-                Pattern::Exact(e) => m.exact.push(e.into()),
-                Pattern::Glob { prefix, suffix } => m.globs.push((prefix.into(), suffix.into())),
+                Pattern::Exact(e) => {
+                    m.exact_lengths |= 1 << e.len().min(63);
+                    m.exact.push(e.into());
+                }
+                Pattern::Glob { prefix, suffix } => {
+                    m.glob_min = m.glob_min.min(prefix.len() + suffix.len());
+                    m.globs.push((prefix.into(), suffix.into()));
+                }
             }
         }
         m.exact.sort();
@@ -198,12 +209,15 @@ impl HeaderMatcher {
     /// Whether the (lowercase) header name is allowed.
     #[inline]
     pub(crate) fn allows(&self, name: &[u8]) -> bool {
-        let exact = if self.exact.len() <= 8 {
-            self.exact.iter().any(|e| ascii::eq(e.as_bytes(), name))
-        } else {
-            self.exact.binary_search_by(|e| e.as_bytes().cmp(name)).is_ok()
-        };
-        exact || self.globs.iter().any(|(p, s)| ascii::glob_matches(p.as_bytes(), s.as_bytes(), name))
+        let exact = self.exact_lengths >> name.len().min(63) & 1 != 0
+            && if self.exact.len() <= 8 {
+                self.exact.iter().any(|e| ascii::eq(e.as_bytes(), name))
+            } else {
+                self.exact.binary_search_by(|e| e.as_bytes().cmp(name)).is_ok()
+            };
+        exact
+            || name.len() >= self.glob_min
+                && self.globs.iter().any(|(p, s)| ascii::glob_matches(p.as_bytes(), s.as_bytes(), name))
     }
 
     fn memory_usage(&self) -> usize {
