@@ -276,7 +276,6 @@ fn first_match(
 /// table lookups on a side that has one, else with both sides' anchored automata in
 /// lockstep, the prefix side from the start and the suffix side from the end (stepping both
 /// in one loop overlaps their two chains of dependent table loads).
-#[inline(never)]
 fn walk_both(idx: &OriginIndex, bytes: &[u8], p: &mut Vec<u32>, q: &mut Vec<u32>) {
     let n = bytes.len();
     if let Some(t) = &idx.prefixes.table {
@@ -366,7 +365,7 @@ fn step<A: Automaton>(a: &A, sid: StateID, ends: &Ends, found: &mut Vec<u32>) ->
 
 type Ends = std::collections::HashMap<u32, u32, foldhash::fast::RandomState>;
 
-#[inline(never)]
+#[inline]
 fn headers_allowed(rule: &CompiledRule, acrh: &Acrh) -> bool {
     rule.headers.any || acrh.items().all(|item| rule.headers.allows(item))
 }
