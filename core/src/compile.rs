@@ -1,7 +1,7 @@
 //! Compiling a configuration into the decision structure (see `DESIGN.md`).
 
 use std::collections::HashMap;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use aho_corasick::automaton::Automaton;
@@ -302,6 +302,15 @@ pub(crate) struct Length {
     shift: u32,
 }
 
+/// The bytes' hash, without the length prefix `Hash for [u8]` adds (one multiply less; keys
+/// of different lengths that collide are told apart by the compare).
+#[inline(always)]
+fn hash_bytes(hasher: &foldhash::fast::RandomState, bytes: &[u8]) -> u64 {
+    let mut h = hasher.build_hasher();
+    h.write(bytes);
+    h.finish()
+}
+
 /// The filter's hash: the top bits of a multiply by 2^64 / phi.
 #[inline(always)]
 fn filter_slot(w: u64, shift: u32) -> usize {
@@ -323,7 +332,7 @@ impl LengthTable {
             }
             by_length.entry(v.len()).or_default().push(ascii::inner_word(&v, !reversed));
             // Literals are distinct (interned), so each goes in once.
-            let hash = hasher.hash_one(&v[..]);
+            let hash = hash_bytes(&hasher, &v);
             let mut at = hash as usize & mask;
             while slots[at] != 0 {
                 at = (at + 1) & mask;
@@ -362,9 +371,9 @@ impl LengthTable {
     }
 
     /// The id of the literal `key`, if it is one.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get(&self, key: &[u8]) -> Option<u32> {
-        let hash = self.hasher.hash_one(key);
+        let hash = hash_bytes(&self.hasher, key);
         let mask = self.slots.len() - 1;
         let mut at = hash as usize & mask;
         // Half the slots are empty, so this ends at one well before going round.
