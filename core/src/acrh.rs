@@ -14,8 +14,6 @@ use crate::ascii;
 pub(crate) struct Acrh {
     joined: String,
     items: Vec<(u32, u32)>,
-    /// Whether the plain form had capitals.
-    upper: bool,
 }
 
 impl Acrh {
@@ -24,13 +22,14 @@ impl Acrh {
         self.joined.clear();
         self.items.clear();
         let Some(list) = list else { return };
-        self.upper = false;
-        if !self.join_plain(list) {
-            self.joined.clear();
-            self.items.clear();
-            self.join_items(list);
-        } else if self.upper {
-            self.joined.make_ascii_lowercase();
+        match self.join_plain(list) {
+            Some(true) => self.joined.make_ascii_lowercase(),
+            Some(false) => {}
+            None => {
+                self.joined.clear();
+                self.items.clear();
+                self.join_items(list);
+            }
         }
     }
 
@@ -45,38 +44,39 @@ impl Acrh {
         (!self.joined.is_empty()).then_some(self.joined.as_str())
     }
 
-    /// The browsers' form, in one pass: false (and the output unfinished) at a space, a tab
-    /// or an empty item.
-    fn join_plain(&mut self, list: &str) -> bool {
+    /// The browsers' form, in one pass: whether it had capitals (still to be lowercased), or
+    /// `None` (and the output unfinished) at a space, a tab or an empty item.
+    fn join_plain(&mut self, list: &str) -> Option<bool> {
         let bytes = list.as_bytes();
         let n = bytes.len();
         self.joined.reserve(2 * n);
         let mut start = 0; // where the current item starts
+        let mut upper = false;
         let mut at = 0;
         while at < n {
             // Up to 64 bytes at a time: find every comma first, then copy the items.
             let (mut commas, odd) = ascii::block64(bytes, at);
             if odd.blank {
-                return false;
+                return None;
             }
             while commas != 0 {
                 let end = at + commas.trailing_zeros() as usize;
                 if end == start {
-                    return false; // an empty item
+                    return None; // an empty item
                 }
                 // Between commas: UTF-8 boundaries.
                 self.push(&list[start..end]);
                 start = end + 1;
                 commas &= commas - 1;
             }
-            self.upper |= odd.upper;
+            upper |= odd.upper;
             at += 64;
         }
         if start == n {
-            return false; // an empty last item (or no input)
+            return None; // an empty last item (or no input)
         }
         self.push(&list[start..]);
-        true
+        Some(upper)
     }
 
     #[inline(always)]
