@@ -273,7 +273,7 @@ pub(crate) enum Trie {
 #[derive(Debug)]
 pub(crate) struct LengthTable {
     /// The distinct literal lengths, ascending, each with its filter.
-    pub(crate) lengths: Box<[Length]>,
+    lengths: Box<[Length]>,
     /// The filters' bits, one range per length.
     bits: Box<[u64]>,
     /// The literals by the hash of their bytes (foldhash, a random seed per table): open
@@ -295,7 +295,7 @@ pub(crate) struct LengthTable {
 /// lookup hashes and compares every byte. A false positive costs only that lookup.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Length {
-    pub(crate) len: usize,
+    len: usize,
     /// Where its bits start in `LengthTable::bits`.
     offset: u32,
     /// 64 minus the log2 of its bit count.
@@ -363,16 +363,30 @@ impl LengthTable {
         }
     }
 
+    /// Pushes the id of each literal `origin` starts with (ends with, `AT_END`).
+    #[inline(always)]
+    pub(crate) fn find<const AT_END: bool>(&self, origin: &[u8], found: &mut Vec<u32>) {
+        let n = origin.len();
+        for l in self.lengths.iter().take_while(|l| l.len <= n) {
+            let key = if AT_END { &origin[n - l.len..] } else { &origin[..l.len] };
+            if self.may_hold(l, ascii::inner_word(key, !AT_END)) {
+                if let Some(id) = self.get(key) {
+                    found.push(id);
+                }
+            }
+        }
+    }
+
     /// False when no literal of length `l` has `w` as its inner word.
     #[inline(always)]
-    pub(crate) fn may_hold(&self, l: &Length, w: u64) -> bool {
+    fn may_hold(&self, l: &Length, w: u64) -> bool {
         let h = filter_slot(w, l.shift);
         self.bits.get(l.offset as usize + (h >> 6)).is_some_and(|b| b >> (h & 63) & 1 != 0)
     }
 
     /// The id of the literal `key`, if it is one.
     #[inline(always)]
-    pub(crate) fn get(&self, key: &[u8]) -> Option<u32> {
+    fn get(&self, key: &[u8]) -> Option<u32> {
         let hash = hash_bytes(&self.hasher, key);
         let mask = self.slots.len() - 1;
         let mut at = hash as usize & mask;
@@ -429,6 +443,28 @@ pub(crate) struct Side {
     pub(crate) halves: Vec<Half>,
     /// The other halves' bytes, in reading order.
     pub(crate) others: Vec<u8>,
+}
+
+impl Side {
+    /// The groups of the two-sided globs under `lit` whose other half `origin` has at its
+    /// other end, as long enough. `AT_END`: this is the suffix side, whose literals sit at the
+    /// origin's end and whose globs' other halves at its start.
+    #[inline(always)]
+    pub(crate) fn globs<'s, const AT_END: bool>(
+        &'s self,
+        lit: &Literal,
+        origin: &'s [u8],
+    ) -> impl Iterator<Item = u32> + 's {
+        let n = origin.len();
+        let halves = &self.halves[lit.halves.start as usize..lit.halves.end as usize];
+        halves.iter().filter_map(move |half| {
+            let (at, len) = (half.other.0 as usize, half.other.1 as usize);
+            // `min_len` counts both halves, so the cut below is within `origin`.
+            let fits = n >= half.min_len as usize;
+            let there = || if AT_END { &origin[..len] } else { &origin[n - len..] };
+            (fits && ascii::eq(there(), &self.others[at..at + len])).then_some(half.group)
+        })
+    }
 }
 
 /// The origin index: in one pass each way over the origin, the groups whose pattern matches.
@@ -632,10 +668,8 @@ fn build_origin_index(rules: &[CorsRule], oss: bool, table_max_lengths: usize) -
             suffix_halves[id as usize].push(Half { other, group: gid, min_len });
         }
     }
-    index.prefixes = side(prefixes.values, prefix_lits, prefix_halves, false, table_max_lengths, oss)?;
-    index.prefixes.others = prefix_others;
-    index.suffixes = side(suffixes.values, suffix_lits, suffix_halves, true, table_max_lengths, oss)?;
-    index.suffixes.others = suffix_others;
+    index.prefixes = side(prefixes.values, prefix_lits, prefix_halves, prefix_others, false, table_max_lengths, oss)?;
+    index.suffixes = side(suffixes.values, suffix_lits, suffix_halves, suffix_others, true, table_max_lengths, oss)?;
     Ok(index)
 }
 
@@ -643,6 +677,7 @@ fn side(
     values: Vec<Vec<u8>>,
     mut literals: Vec<Literal>,
     halves: Vec<Vec<Half>>,
+    others: Vec<u8>,
     reversed: bool,
     table_max_lengths: usize,
     oss: bool,
@@ -661,7 +696,7 @@ fn side(
     lengths.dedup();
     if !values.is_empty() && lengths.len() <= table_max_lengths {
         let table = LengthTable::new(values, reversed);
-        return Ok(Side { table: Some(table), literals, halves: flat, ..Side::default() });
+        return Ok(Side { table: Some(table), literals, halves: flat, others, ..Side::default() });
     }
     let automaton = if values.is_empty() {
         None
@@ -691,7 +726,7 @@ fn side(
             }
         }
     }
-    Ok(Side { automaton, ends, literals, halves: flat, ..Side::default() })
+    Ok(Side { automaton, ends, literals, halves: flat, others, ..Side::default() })
 }
 
 /// The state an anchored walk over `bytes` ends in (None if it dies, which a literal of the

@@ -4,7 +4,6 @@ use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{dfa, nfa, Anchored};
 
 use crate::acrh::Acrh;
-use crate::ascii;
 use crate::compile::{CompiledRule, Group, OriginIndex, RuleSet, Side, Trie};
 use crate::pattern::{is_serialized_origin, Method};
 use crate::render::slot::{
@@ -236,37 +235,26 @@ fn first_match(
         consider(group, &mut best);
     }
     // Literals the origin starts with (exact origins, `prefix*`) and ends with (`*suffix`),
-    // and the two-sided globs indexed by them, whose other half is compared in place.
-    let n = bytes.len();
+    // and the two-sided globs indexed by them.
     for &id in &scratch.prefix_ids {
-        let side = &idx.prefixes;
-        let lit = &side.literals[id as usize];
-        if lit.len as usize == n {
-            if let Some(g) = lit.exact {
-                consider(g, &mut best);
-            }
+        let lit = &idx.prefixes.literals[id as usize];
+        if let Some(g) = lit.exact.filter(|_| lit.len as usize == bytes.len()) {
+            consider(g, &mut best);
         }
         if let Some(g) = lit.open {
             consider(g, &mut best);
         }
-        for half in &side.halves[lit.halves.start as usize..lit.halves.end as usize] {
-            let (at, len) = (half.other.0 as usize, half.other.1 as usize);
-            if n >= half.min_len as usize && ascii::eq(&bytes[n - len..], &side.others[at..at + len]) {
-                consider(half.group, &mut best);
-            }
+        for g in idx.prefixes.globs::<false>(lit, bytes) {
+            consider(g, &mut best);
         }
     }
     for &id in &scratch.suffix_ids {
-        let side = &idx.suffixes;
-        let lit = &side.literals[id as usize];
+        let lit = &idx.suffixes.literals[id as usize];
         if let Some(g) = lit.open {
             consider(g, &mut best);
         }
-        for half in &side.halves[lit.halves.start as usize..lit.halves.end as usize] {
-            let (at, len) = (half.other.0 as usize, half.other.1 as usize);
-            if n >= half.min_len as usize && ascii::eq(&bytes[..len], &side.others[at..at + len]) {
-                consider(half.group, &mut best);
-            }
+        for g in idx.suffixes.globs::<true>(lit, bytes) {
+            consider(g, &mut best);
         }
     }
     (best != u32::MAX).then_some(best as usize)
@@ -277,26 +265,11 @@ fn first_match(
 /// lockstep, the prefix side from the start and the suffix side from the end (stepping both
 /// in one loop overlaps their two chains of dependent table loads).
 fn walk_both(idx: &OriginIndex, bytes: &[u8], p: &mut Vec<u32>, q: &mut Vec<u32>) {
-    let n = bytes.len();
     if let Some(t) = &idx.prefixes.table {
-        for l in t.lengths.iter().take_while(|l| l.len <= n) {
-            let key = &bytes[..l.len];
-            if t.may_hold(l, ascii::inner_word(key, true)) {
-                if let Some(id) = t.get(key) {
-                    p.push(id);
-                }
-            }
-        }
+        t.find::<false>(bytes, p);
     }
     if let Some(t) = &idx.suffixes.table {
-        for l in t.lengths.iter().take_while(|l| l.len <= n) {
-            let key = &bytes[n - l.len..];
-            if t.may_hold(l, ascii::inner_word(key, false)) {
-                if let Some(id) = t.get(key) {
-                    q.push(id);
-                }
-            }
-        }
+        t.find::<true>(bytes, q);
     }
     if idx.prefixes.automaton.is_none() && idx.suffixes.automaton.is_none() {
         return;
