@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use corsmatch::{ConfigError, Explanation, Options, Profile, Request, RuleSet, Scratch, Skipped, Target, Verdict};
+use corsmatch::{ConfigError, Explanation, Options, Profile, Request, RuleSet, Scratch, Target};
 use serde::{Deserialize, Serialize};
 
 #[derive(Parser)]
@@ -248,6 +248,18 @@ struct JsonResponse<'a> {
     rule: Option<usize>,
 }
 
+impl<'a> JsonResponse<'a> {
+    /// The same shape from an owned response (an explanation's).
+    fn of(r: &'a corsmatch::Response) -> JsonResponse<'a> {
+        JsonResponse {
+            status: r.status,
+            headers: r.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect(),
+            error: r.error.as_ref().map(|e| JsonError { code: &e.code, message: &e.message, body: &e.body }),
+            rule: r.rule,
+        }
+    }
+}
+
 fn json_decision(d: &corsmatch::Decision<'_>) -> String {
     let r = JsonResponse {
         status: d.status,
@@ -346,23 +358,6 @@ fn check(args: ConfigArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn verdict_text(v: &Verdict) -> (&'static str, String) {
-    match v {
-        Verdict::Matched => ("match", String::new()),
-        Verdict::Origin => ("origin", "no AllowedOrigin matches the Origin".to_string()),
-        Verdict::Method => ("method", "the method is not an AllowedMethod".to_string()),
-        Verdict::Header(h) => ("header", format!("{h:?} matches no AllowedHeader")),
-    }
-}
-
-fn skipped_text(s: Skipped) -> String {
-    match s {
-        Skipped::NoOrigin => "no Origin: not a CORS request, no rule consulted".to_string(),
-        Skipped::NoConfig => "the bucket has no CORS configuration".to_string(),
-        Skipped::Refused(r) => format!("refused before the rules were consulted ({r:?})"),
-    }
-}
-
 fn explain(args: ExplainArgs) -> Result<(), Failure> {
     let set = rule_set(&args.config)?;
     let req = args.headers.request(&args.method);
@@ -372,24 +367,17 @@ fn explain(args: ExplainArgs) -> Result<(), Failure> {
             .rules
             .iter()
             .map(|r| {
-                let (result, detail) = verdict_text(&r.verdict);
-                let header = match &r.verdict {
-                    Verdict::Header(h) => Some(h.as_str()),
-                    _ => None,
-                };
-                serde_json::json!({"rule": r.index, "result": result, "header": header, "detail": detail})
+                let v = &r.verdict;
+                serde_json::json!({"rule": r.index, "result": v.result(), "header": v.header(), "detail": v.detail()})
             })
             .collect();
-        let mut scratch = Scratch::new();
-        let response: serde_json::Value =
-            serde_json::from_str(&json_decision(&set.evaluate(&req, &mut scratch))).expect("valid JSON");
         let j = serde_json::json!({
             "method": e.method,
             "headers": e.headers,
-            "skipped": e.skipped.map(skipped_text),
+            "skipped": e.skipped.map(|s| s.to_string()),
             "rules": rules,
             "winner": e.winner,
-            "response": response,
+            "response": JsonResponse::of(&e.response),
         });
         println!("{}", serde_json::to_string_pretty(&j).expect("serialising JSON cannot fail"));
         return Ok(());
@@ -403,13 +391,12 @@ fn explain(args: ExplainArgs) -> Result<(), Failure> {
         req.target.name()
     );
     if let Some(s) = e.skipped {
-        println!("{}", skipped_text(s));
+        println!("{s}");
     } else {
         println!("{:<5} {:<7} detail", "rule", "result");
         for r in &e.rules {
-            let (result, detail) = verdict_text(&r.verdict);
             let win = if e.winner == Some(r.index) { "  <- wins" } else { "" };
-            println!("{:<5} {:<7} {detail}{win}", r.index, result);
+            println!("{:<5} {:<7} {}{win}", r.index, r.verdict.result(), r.verdict.detail());
         }
     }
     let resp = &e.response;

@@ -30,7 +30,7 @@ use axum::routing::get;
 use axum::Router;
 use clap::Args;
 use corsmatch::http::{CorsLayer, Lookup};
-use corsmatch::{ConfigError, Decision, Options, Profile, RuleSet, Skipped, Target, Verdict};
+use corsmatch::{ConfigError, Decision, Options, Profile, RuleSet, Target};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -752,27 +752,6 @@ struct ExplainQuery {
     target: Option<String>,
 }
 
-fn verdict_json(v: &Verdict) -> serde_json::Value {
-    match v {
-        Verdict::Matched => json!({"result": "match", "header": null, "detail": "every item matches"}),
-        Verdict::Origin => json!({"result": "origin", "header": null, "detail": "no AllowedOrigin matches the Origin"}),
-        Verdict::Method => {
-            json!({"result": "method", "header": null, "detail": "the method is not an AllowedMethod"})
-        }
-        Verdict::Header(h) => {
-            json!({"result": "header", "header": h, "detail": format!("{h:?} matches no AllowedHeader")})
-        }
-    }
-}
-
-fn skipped_text(s: Skipped) -> String {
-    match s {
-        Skipped::NoOrigin => "no Origin: not a CORS request, no rule consulted".to_string(),
-        Skipped::NoConfig => "the bucket has no CORS configuration".to_string(),
-        Skipped::Refused(r) => format!("refused before the rules were consulted ({r:?})"),
-    }
-}
-
 /// `RuleSet::explain` for the request given in the query; an absent parameter is an absent
 /// header, an empty one an empty header.
 async fn explain(State(server): State<Arc<Server>>, Query(q): Query<ExplainQuery>) -> Response {
@@ -797,7 +776,8 @@ async fn explain(State(server): State<Arc<Server>>, Query(q): Query<ExplainQuery
         .rules
         .iter()
         .map(|r| {
-            let mut v = verdict_json(&r.verdict);
+            let verdict = &r.verdict;
+            let mut v = json!({"result": verdict.result(), "header": verdict.header(), "detail": verdict.detail()});
             if let Some(rule) = config.and_then(|c| c.rules.get(r.index)) {
                 v["rule"] = json!(r.index);
                 v["allowed_origins"] = json!(rule.allowed_origins);
@@ -813,7 +793,7 @@ async fn explain(State(server): State<Arc<Server>>, Query(q): Query<ExplainQuery
         "request": {"method": method, "origin": req.origin, "acrm": req.acrm, "acrh": req.acrh, "target": target.name()},
         "method": e.method,
         "headers": e.headers,
-        "skipped": e.skipped.map(skipped_text),
+        "skipped": e.skipped.map(|s| s.to_string()),
         "rules": rules,
         "winner": e.winner,
         "response": {

@@ -16,6 +16,58 @@ pub enum Skipped {
     Refused(Refusal),
 }
 
+impl Skipped {
+    /// Its name: `no-origin`, `no-config` or `refused`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Skipped::NoOrigin => "no-origin",
+            Skipped::NoConfig => "no-config",
+            Skipped::Refused(_) => "refused",
+        }
+    }
+}
+
+/// A sentence saying why the rules were skipped, as every front end prints it.
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Skipped::NoOrigin => f.write_str("no Origin: not a CORS request, no rule consulted"),
+            Skipped::NoConfig => f.write_str("the bucket has no CORS configuration"),
+            Skipped::Refused(r) => write!(f, "refused before the rules were consulted ({r:?})"),
+        }
+    }
+}
+
+impl Verdict {
+    /// Its name: `match`, `origin`, `method` or `header`.
+    pub fn result(&self) -> &'static str {
+        match self {
+            Verdict::Matched => "match",
+            Verdict::Origin => "origin",
+            Verdict::Method => "method",
+            Verdict::Header(_) => "header",
+        }
+    }
+
+    /// The requested header that no `AllowedHeader` matched, for [`Verdict::Header`].
+    pub fn header(&self) -> Option<&str> {
+        match self {
+            Verdict::Header(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// A sentence saying why the rule does not match; empty for a match.
+    pub fn detail(&self) -> String {
+        match self {
+            Verdict::Matched => String::new(),
+            Verdict::Origin => "no AllowedOrigin matches the Origin".to_string(),
+            Verdict::Method => "the method is not an AllowedMethod".to_string(),
+            Verdict::Header(h) => format!("{h:?} matches no AllowedHeader"),
+        }
+    }
+}
+
 /// What one rule made of the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleExplanation {

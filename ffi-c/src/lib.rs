@@ -808,27 +808,17 @@ pub unsafe extern "C" fn corsmatch_actual(
 }
 
 fn explain_json(rules: &RuleSet, req: &Request<'_>) -> String {
-    use ::corsmatch::{Skipped, Verdict};
     use serde_json::json;
     let e = rules.explain(req);
     let verdicts: Vec<_> = e
         .rules
         .iter()
         .map(|r| {
-            let (result, header, detail) = match &r.verdict {
-                Verdict::Matched => ("match", None, String::new()),
-                Verdict::Origin => ("origin", None, "no AllowedOrigin matches the Origin".to_string()),
-                Verdict::Method => ("method", None, "the method is not an AllowedMethod".to_string()),
-                Verdict::Header(h) => ("header", Some(h.as_str()), format!("{h:?} matches no AllowedHeader")),
-            };
-            json!({"rule": r.index, "result": result, "header": header, "detail": detail})
+            let v = &r.verdict;
+            json!({"rule": r.index, "result": v.result(), "header": v.header(), "detail": v.detail()})
         })
         .collect();
-    let skipped = e.skipped.map(|s| match s {
-        Skipped::NoOrigin => "no Origin: not a CORS request, no rule consulted".to_string(),
-        Skipped::NoConfig => "the bucket has no CORS configuration".to_string(),
-        Skipped::Refused(r) => format!("refused before the rules were consulted ({r:?})"),
-    });
+    let skipped = e.skipped.map(|s| s.to_string());
     let resp = &e.response;
     let response = json!({
         "status": resp.status,

@@ -1,7 +1,7 @@
 //! `corsmatch.Explanation`: what each rule made of a request. `to_dict()` has the shape and
 //! the words of `corsmatch explain --json`.
 
-use corsmatch::{Skipped, Verdict};
+use corsmatch::Verdict;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -26,13 +26,7 @@ pub struct RuleVerdict {
 
 impl RuleVerdict {
     fn new(index: usize, v: &Verdict) -> RuleVerdict {
-        let (result, header, detail) = match v {
-            Verdict::Matched => ("match", None, String::new()),
-            Verdict::Origin => ("origin", None, "no AllowedOrigin matches the Origin".to_string()),
-            Verdict::Method => ("method", None, "the method is not an AllowedMethod".to_string()),
-            Verdict::Header(h) => ("header", Some(h.clone()), format!("{h:?} matches no AllowedHeader")),
-        };
-        RuleVerdict { index, result, header, detail }
+        RuleVerdict { index, result: v.result(), header: v.header().map(str::to_string), detail: v.detail() }
     }
 
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
@@ -74,6 +68,7 @@ pub struct Explanation {
     /// Why the rules were not consulted: `"no-origin"`, `"no-config"`, `"refused"`, or `None`.
     #[pyo3(get)]
     skipped: Option<&'static str>,
+    /// The sentence for `skipped`, as `corsmatch explain` prints it.
     skipped_text: Option<String>,
     verdicts: Vec<Py<RuleVerdict>>,
     /// The winning rule: the first that matched.
@@ -84,16 +79,7 @@ pub struct Explanation {
 
 impl Explanation {
     pub(crate) fn new(py: Python<'_>, e: corsmatch::Explanation) -> PyResult<Explanation> {
-        let (skipped, skipped_text) = match e.skipped {
-            None => (None, None),
-            Some(Skipped::NoOrigin) => {
-                (Some("no-origin"), Some("no Origin: not a CORS request, no rule consulted".to_string()))
-            }
-            Some(Skipped::NoConfig) => (Some("no-config"), Some("the bucket has no CORS configuration".to_string())),
-            Some(Skipped::Refused(r)) => {
-                (Some("refused"), Some(format!("refused before the rules were consulted ({r:?})")))
-            }
-        };
+        let (skipped, skipped_text) = (e.skipped.map(|s| s.name()), e.skipped.map(|s| s.to_string()));
         let verdicts =
             e.rules.iter().map(|r| Py::new(py, RuleVerdict::new(r.index, &r.verdict))).collect::<PyResult<Vec<_>>>()?;
         Ok(Explanation {
