@@ -164,7 +164,6 @@ const NAMES: [HeaderName; 7] = [
     header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
     header::VARY,
 ];
-const VARY_INDEX: usize = 6;
 
 /// A decision's response headers, owned: compute them before the request is handed on, and
 /// apply them to the response when it comes back.
@@ -200,7 +199,8 @@ impl ResponseHeaders {
     pub fn apply_to(&self, headers: &mut HeaderMap) {
         for (i, (name, value)) in NAMES.iter().zip(self.values.iter()).enumerate() {
             let Some(value) = value else { continue };
-            if i == VARY_INDEX {
+            // With no `Vary` there yet, the decision's own (a list without repeats) is the merge.
+            if i == crate::render::slot::VARY && headers.contains_key(header::VARY) {
                 merge_vary(headers, value);
             } else {
                 headers.insert(name.clone(), value.clone());
@@ -218,21 +218,17 @@ pub fn apply(decision: &Decision<'_>, headers: &mut HeaderMap) {
 /// there (ASCII case ignored) are not repeated, a `Vary: *` is left alone, and several `Vary`
 /// lines become one.
 pub fn merge_vary(headers: &mut HeaderMap, value: &HeaderValue) {
-    let items = |v: &'_ HeaderValue| -> Vec<Vec<u8>> {
-        v.as_bytes()
-            .split(|&b| b == b',')
-            .map(|item| item.trim_ascii().to_vec())
-            .filter(|item| !item.is_empty())
-            .collect()
-    };
-    let mut existing: Vec<Vec<u8>> = headers.get_all(header::VARY).iter().flat_map(items).collect();
+    fn items(v: &HeaderValue) -> impl Iterator<Item = &[u8]> {
+        v.as_bytes().split(|&b| b == b',').map(<[u8]>::trim_ascii).filter(|item| !item.is_empty())
+    }
+    let mut existing: Vec<&[u8]> = headers.get_all(header::VARY).iter().flat_map(items).collect();
     if existing.iter().any(|item| item == b"*") {
         return;
     }
     let lines = headers.get_all(header::VARY).iter().count();
     let mut added = false;
     for item in items(value) {
-        if !existing.iter().any(|e| e.eq_ignore_ascii_case(&item)) {
+        if !existing.iter().any(|e| e.eq_ignore_ascii_case(item)) {
             existing.push(item);
             added = true;
         }
