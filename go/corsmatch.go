@@ -195,13 +195,6 @@ func cString(s string, present bool) (*C.char, C.size_t) {
 	return (*C.char)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s))
 }
 
-func optString(s *string) (*C.char, C.size_t) {
-	if s == nil {
-		return nil, 0
-	}
-	return cString(*s, true)
-}
-
 // ruleHeaders caches, per rule, the header values that depend only on the rule.
 type ruleHeaders struct {
 	methods, expose, maxAge string
@@ -408,28 +401,6 @@ const (
 	s3Vary            = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"
 )
 
-// headerName maps a name from the library (static memory) to the Go constant.
-func headerName(s C.corsmatch_str) string {
-	switch v := view(s); v {
-	case hAllowOrigin:
-		return hAllowOrigin
-	case hAllowMethods:
-		return hAllowMethods
-	case hAllowHeaders:
-		return hAllowHeaders
-	case hExposeHeaders:
-		return hExposeHeaders
-	case hMaxAge:
-		return hMaxAge
-	case hAllowCredentials:
-		return hAllowCredentials
-	case hVary:
-		return hVary
-	default:
-		return strings.Clone(v)
-	}
-}
-
 // headerValue turns the value of header h of the decision into a Go string, copying only
 // what must be copied. Allow-Origin is "*" or the request's Origin verbatim: when the
 // library's pointer is the one we passed, it is the Go string itself (never dereferenced
@@ -510,7 +481,7 @@ func (rs *RuleSet) decide(in *input) (*Decision, error) {
 	d := s.decision
 	out := &Decision{Status: int(d.status), Rule: int(d.rule), Headers: make([]HeaderField, 0, int(d.header_count))}
 	for i := 0; i < int(d.header_count); i++ {
-		name := headerName(d.headers[i].name)
+		name := view(d.headers[i].name) // static memory
 		out.Headers = append(out.Headers, HeaderField{name, rs.headerValue(name, d.headers[i].value, d, in)})
 	}
 	if d.refused {

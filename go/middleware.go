@@ -1,6 +1,7 @@
 package corsmatch
 
 import (
+	"io"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -92,7 +93,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// One backing array for all the values of this response.
 		values := make([]string, n)
 		for i := 0; i < n; i++ {
-			name := headerName(d.headers[i].name)
+			name := view(d.headers[i].name) // static memory
 			values[i] = rs.headerValue(name, d.headers[i].value, d, &in)
 			if name == hVary {
 				out[name] = append(out[name], values[i])
@@ -101,26 +102,24 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if !in.preflight {
-		scratchPool.Put(s)
-		runtime.KeepAlive(rs)
-		h.next.ServeHTTP(w, r)
-		return
-	}
 	status := int(d.status)
 	var body string
-	if d.refused {
+	if in.preflight && bool(d.refused) {
 		body = goString(d.error_body)
 	}
 	scratchPool.Put(s)
 	runtime.KeepAlive(rs)
+	if !in.preflight {
+		h.next.ServeHTTP(w, r)
+		return
+	}
 	if body != "" {
 		out["Content-Type"] = []string{"application/xml"}
 		out["Content-Length"] = []string{strconv.Itoa(len(body))}
 	}
 	w.WriteHeader(status)
 	if body != "" {
-		_, _ = w.Write([]byte(body))
+		_, _ = io.WriteString(w, body)
 	}
 }
 
