@@ -108,7 +108,9 @@ const OSS_NAMESPACE: &str = "http://doc.oss-cn-hangzhou.aliyuncs.com";
 /// text so that the checks run in the provider's order.
 struct RawRule {
     rule: CorsRule,
-    max_age_text: Option<String>,
+    /// `MaxAgeSeconds`, an integer by the schema: the value, or the (trimmed) text of a
+    /// negative one, refused only after the rule's other values (the providers' order).
+    max_age: Option<Result<u32, String>>,
 }
 
 impl CorsConfig {
@@ -129,18 +131,14 @@ impl CorsConfig {
         let text = std::str::from_utf8(document)
             .map_err(|e| ConfigError::malformed(format!("the document is not UTF-8: {e}"), oss))?;
         let (raw, vary_text) = parse_document(text, profile)?;
-        if raw.is_empty() {
-            return Err(ConfigError::malformed("the configuration has no CORSRule", oss));
-        }
-        if raw.len() > limits.max_rules {
-            return Err(ConfigError::new(ErrorKind::TooManyRules { count: raw.len(), limit: limits.max_rules }, oss));
-        }
+        check_rule_count(raw.len(), limits, oss)?;
         let mut rules = Vec::with_capacity(raw.len());
         for r in raw {
             let mut rule = r.rule;
             validate_rule(&rule, profile)?;
-            if let Some(text) = r.max_age_text {
-                rule.max_age_seconds = Some(parse_max_age(&text, oss)?);
+            if let Some(max_age) = r.max_age {
+                let negative = |value| ConfigError::new(ErrorKind::NegativeMaxAge { value }, oss);
+                rule.max_age_seconds = Some(max_age.map_err(negative)?);
             }
             rules.push(rule);
         }
@@ -175,15 +173,7 @@ impl CorsConfig {
             return Err(ConfigError::malformed("ResponseVary is not part of the S3 schema", oss));
         }
         // Step 2: the number of rules.
-        if self.rules.is_empty() {
-            return Err(ConfigError::malformed("the configuration has no CORSRule", oss));
-        }
-        if self.rules.len() > limits.max_rules {
-            return Err(ConfigError::new(
-                ErrorKind::TooManyRules { count: self.rules.len(), limit: limits.max_rules },
-                oss,
-            ));
-        }
+        check_rule_count(self.rules.len(), limits, oss)?;
         // Step 3: each rule's values, in document order.
         for rule in &self.rules {
             validate_rule(rule, profile)?;
@@ -229,6 +219,17 @@ impl CorsConfig {
     }
 }
 
+/// At least one rule, and at most the limit.
+fn check_rule_count(count: usize, limits: Limits, oss: bool) -> Result<(), ConfigError> {
+    if count == 0 {
+        return Err(ConfigError::malformed("the configuration has no CORSRule", oss));
+    }
+    if count > limits.max_rules {
+        return Err(ConfigError::new(ErrorKind::TooManyRules { count, limit: limits.max_rules }, oss));
+    }
+    Ok(())
+}
+
 fn parse_document(text: &str, profile: Profile) -> Result<(Vec<RawRule>, Option<String>), ConfigError> {
     let oss = profile == Profile::Oss;
     let bad = |detail: String| ConfigError::malformed(detail, oss);
@@ -259,7 +260,7 @@ fn parse_rule(node: roxmltree::Node<'_, '_>, profile: Profile) -> Result<RawRule
     let oss = profile == Profile::Oss;
     let bad = |detail: String| ConfigError::malformed(detail, oss);
     let mut rule = CorsRule::default();
-    let mut max_age_text = None;
+    let mut max_age = None;
     for child in structural_children(node, oss)? {
         let value = leaf_text(child, oss)?;
         match child.tag_name().name() {
@@ -268,13 +269,14 @@ fn parse_rule(node: roxmltree::Node<'_, '_>, profile: Profile) -> Result<RawRule
             "AllowedHeader" => rule.allowed_headers.push(value),
             "ExposeHeader" => rule.expose_headers.push(value),
             "MaxAgeSeconds" => {
-                if max_age_text.is_some() {
+                if max_age.is_some() {
                     return Err(bad("MaxAgeSeconds appears twice in a CORSRule".into()));
                 }
-                if !is_integer(&value) {
+                let text = xml_trim(&value);
+                let Ok(seconds) = text.parse::<i32>() else {
                     return Err(bad(format!("MaxAgeSeconds {value:?} is not an integer")));
-                }
-                max_age_text = Some(value);
+                };
+                max_age = Some(u32::try_from(seconds).map_err(|_| text.to_string()));
             }
             "ID" if !oss => {
                 if rule.id.is_some() {
@@ -288,25 +290,12 @@ fn parse_rule(node: roxmltree::Node<'_, '_>, profile: Profile) -> Result<RawRule
     if rule.allowed_origins.is_empty() || rule.allowed_methods.is_empty() {
         return Err(bad("a CORSRule needs AllowedOrigin and AllowedMethod".into()));
     }
-    Ok(RawRule { rule, max_age_text })
+    Ok(RawRule { rule, max_age })
 }
 
 /// XML's whitespace (space, tab, CR, LF): what a schema value may be surrounded with.
 fn xml_trim(text: &str) -> &str {
     text.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
-}
-
-/// An XML schema `int`: optional sign, digits, surrounding whitespace allowed, in range.
-fn is_integer(text: &str) -> bool {
-    xml_trim(text).parse::<i32>().is_ok()
-}
-
-fn parse_max_age(text: &str, oss: bool) -> Result<u32, ConfigError> {
-    let value: i32 = xml_trim(text)
-        .parse()
-        .map_err(|_| ConfigError::malformed(format!("MaxAgeSeconds {text:?} is not an integer"), oss))?;
-    u32::try_from(value)
-        .map_err(|_| ConfigError::new(ErrorKind::NegativeMaxAge { value: xml_trim(text).to_string() }, oss))
 }
 
 fn check_name(node: roxmltree::Node<'_, '_>, expected: &str, oss: bool) -> Result<(), ConfigError> {
