@@ -44,10 +44,17 @@ pub(crate) fn profile(name: &Bound<'_, PyString>) -> PyResult<Profile> {
 
 /// `"object"`, `"bucket"` or `"nonexistent-bucket"`; `None` is `"object"`.
 pub(crate) fn target(name: Option<&Bound<'_, PyString>>) -> PyResult<Target> {
-    match name {
-        None => Ok(Target::Object),
-        Some(name) => name.to_cow()?.parse().map_err(PyValueError::new_err),
+    let Some(name) = name else { return Ok(Target::Object) };
+    // The common names first, against interned strings: decoding the argument (under the
+    // Python 3.9 stable ABI, a new bytes object and a String) cost about 20 ns a call.
+    let py = name.py();
+    if name.as_any().eq(pyo3::intern!(py, "object"))? {
+        return Ok(Target::Object);
     }
+    if name.as_any().eq(pyo3::intern!(py, "bucket"))? {
+        return Ok(Target::Bucket);
+    }
+    name.to_cow()?.parse().map_err(PyValueError::new_err)
 }
 
 /// A non-negative size limit, `None` for the default.
