@@ -1,7 +1,7 @@
 //! Reading Python arguments: profiles, targets, limits, strings. Wrong types raise
 //! `TypeError`, wrong values `ValueError`; nothing here can panic.
 
-use corsmatch::{ConfigError, CorsConfig, CorsRule, Options, Profile, Target};
+use corsmatch::{ConfigError, CorsConfig, CorsRule, Options, Profile, Request, Target};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
@@ -32,8 +32,52 @@ impl<'py> Text<'py> {
 }
 
 /// The text of an optional argument.
-pub(crate) fn text<'a>(t: &'a Option<Text<'_>>) -> Option<&'a str> {
+fn text<'a>(t: &'a Option<Text<'_>>) -> Option<&'a str> {
     t.as_ref().map(Text::as_str)
+}
+
+/// A request's arguments other than the method, decoded (the target first).
+pub(crate) struct RequestArgs<'py> {
+    pub(crate) origin: Option<Text<'py>>,
+    acrm: Option<Text<'py>>,
+    pub(crate) acrh: Option<Text<'py>>,
+    target: Target,
+    request_id: Option<Text<'py>>,
+    host_id: Option<Text<'py>>,
+}
+
+impl<'py> RequestArgs<'py> {
+    pub(crate) fn decode(
+        origin: Option<Bound<'py, PyString>>,
+        acrm: Option<Bound<'py, PyString>>,
+        acrh: Option<Bound<'py, PyString>>,
+        target: Option<Bound<'py, PyString>>,
+        request_id: Option<Bound<'py, PyString>>,
+        host_id: Option<Bound<'py, PyString>>,
+    ) -> PyResult<RequestArgs<'py>> {
+        let target = self::target(target.as_ref())?;
+        Ok(RequestArgs {
+            origin: Text::optional(origin)?,
+            acrm: Text::optional(acrm)?,
+            acrh: Text::optional(acrh)?,
+            target,
+            request_id: Text::optional(request_id)?,
+            host_id: Text::optional(host_id)?,
+        })
+    }
+
+    /// The engine's request, borrowing the decoded texts.
+    pub(crate) fn request<'a>(&'a self, method: &'a str) -> Request<'a> {
+        Request {
+            method,
+            origin: text(&self.origin),
+            acrm: text(&self.acrm),
+            acrh: text(&self.acrh),
+            target: self.target,
+            request_id: text(&self.request_id),
+            host_id: text(&self.host_id),
+        }
+    }
 }
 
 /// `"oss"` or `"s3"`.

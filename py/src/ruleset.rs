@@ -3,12 +3,12 @@
 use std::cell::RefCell;
 
 use corsmatch::render::{OSS_VARY, S3_VARY};
-use corsmatch::{Decision, Profile, Request, Scratch, Target};
+use corsmatch::{Decision, Profile, Scratch};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyAny, PyList, PyString};
 
-use crate::args::{self, text, Document, Text};
+use crate::args::{self, Document, RequestArgs, Text};
 use crate::explain::Explanation;
 use crate::lint::Finding;
 use crate::response::{ErrorParts, Response};
@@ -93,27 +93,8 @@ impl RuleSet {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn answer<'py>(
-        &self,
-        py: Python<'py>,
-        method: &str,
-        origin: Option<Text<'py>>,
-        acrm: Option<Text<'py>>,
-        acrh: Option<Text<'py>>,
-        target: Target,
-        request_id: Option<Text<'py>>,
-        host_id: Option<Text<'py>>,
-    ) -> Response {
-        let req = Request {
-            method,
-            origin: text(&origin),
-            acrm: text(&acrm),
-            acrh: text(&acrh),
-            target,
-            request_id: text(&request_id),
-            host_id: text(&host_id),
-        };
+    fn answer<'py>(&self, py: Python<'py>, method: &str, args: &RequestArgs<'py>) -> Response {
+        let req = args.request(method);
         let size = [req.origin, req.acrm, req.acrh, req.request_id, req.host_id]
             .iter()
             .map(|t| t.map_or(0, str::len))
@@ -124,9 +105,9 @@ impl RuleSet {
             return Response::from_owned(py, &owned);
         }
         SCRATCH.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut scratch) => self.convert(py, &self.inner.evaluate(&req, &mut scratch), &origin, &acrh),
+            Ok(mut scratch) => self.convert(py, &self.inner.evaluate(&req, &mut scratch), &args.origin, &args.acrh),
             // Re-entered on this thread (a finalizer run while converting called us again).
-            Err(_) => self.convert(py, &self.inner.evaluate(&req, &mut Scratch::new()), &origin, &acrh),
+            Err(_) => self.convert(py, &self.inner.evaluate(&req, &mut Scratch::new()), &args.origin, &args.acrh),
         })
     }
 
@@ -265,17 +246,8 @@ impl RuleSet {
         request_id: Option<Bound<'py, PyString>>,
         host_id: Option<Bound<'py, PyString>>,
     ) -> PyResult<Response> {
-        let target = args::target(target.as_ref())?;
-        Ok(self.answer(
-            py,
-            "OPTIONS",
-            Text::optional(origin)?,
-            Text::optional(acrm)?,
-            Text::optional(acrh)?,
-            target,
-            Text::optional(request_id)?,
-            Text::optional(host_id)?,
-        ))
+        let args = RequestArgs::decode(origin, acrm, acrh, target, request_id, host_id)?;
+        Ok(self.answer(py, "OPTIONS", &args))
     }
 
     /// The headers to add to an actual (non-`OPTIONS`) request's response; never refused.
@@ -296,9 +268,8 @@ impl RuleSet {
         if method.as_str() == "OPTIONS" {
             return Err(PyValueError::new_err("OPTIONS is a preflight: use RuleSet.preflight or RuleSet.evaluate"));
         }
-        let target = args::target(target.as_ref())?;
-        let (origin, acrm, acrh) = (Text::optional(origin)?, Text::optional(acrm)?, Text::optional(acrh)?);
-        Ok(self.answer(py, method.as_str(), origin, acrm, acrh, target, None, None))
+        let args = RequestArgs::decode(origin, acrm, acrh, target, None, None)?;
+        Ok(self.answer(py, method.as_str(), &args))
     }
 
     /// Any request: `OPTIONS` is a preflight, every other method an actual request.
@@ -319,17 +290,8 @@ impl RuleSet {
         host_id: Option<Bound<'py, PyString>>,
     ) -> PyResult<Response> {
         let method = Text::new(method)?;
-        let target = args::target(target.as_ref())?;
-        Ok(self.answer(
-            py,
-            method.as_str(),
-            Text::optional(origin)?,
-            Text::optional(acrm)?,
-            Text::optional(acrh)?,
-            target,
-            Text::optional(request_id)?,
-            Text::optional(host_id)?,
-        ))
+        let args = RequestArgs::decode(origin, acrm, acrh, target, request_id, host_id)?;
+        Ok(self.answer(py, method.as_str(), &args))
     }
 
     /// Why: each rule's verdict (the first item that failed, or a match), the winner, and
@@ -351,18 +313,8 @@ impl RuleSet {
         host_id: Option<Bound<'py, PyString>>,
     ) -> PyResult<Explanation> {
         let method = Text::new(method)?;
-        let target = args::target(target.as_ref())?;
-        let (origin, acrm, acrh) = (Text::optional(origin)?, Text::optional(acrm)?, Text::optional(acrh)?);
-        let (request_id, host_id) = (Text::optional(request_id)?, Text::optional(host_id)?);
-        let req = Request {
-            method: method.as_str(),
-            origin: text(&origin),
-            acrm: text(&acrm),
-            acrh: text(&acrh),
-            target,
-            request_id: text(&request_id),
-            host_id: text(&host_id),
-        };
+        let args = RequestArgs::decode(origin, acrm, acrh, target, request_id, host_id)?;
+        let req = args.request(method.as_str());
         let inner = &self.inner;
         let e = py.detach(|| inner.explain(&req));
         Explanation::new(py, e)
