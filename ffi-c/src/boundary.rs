@@ -113,6 +113,29 @@ pub(crate) fn try_out<T>(ptr: *mut T) -> Result<NonNull<T>, corsmatch_result> {
     non_null(ptr)
 }
 
+/// Moves `value` to the heap and writes its address to `out`: a handle the caller gives back
+/// to the matching `_free`, which calls [`free_handle`].
+///
+/// # Safety
+/// `out` is writable.
+#[inline]
+pub(crate) unsafe fn hand_out<T>(out: NonNull<*mut T>, value: T) {
+    // SAFETY: writable (caller's contract).
+    unsafe { out.write(Box::into_raw(Box::new(value))) };
+}
+
+/// Frees a handle made by [`hand_out`]; NULL is a no-op.
+///
+/// # Safety
+/// `handle` is NULL or came from `hand_out` and is freed once, and not used after.
+#[inline]
+pub(crate) unsafe fn free_handle<T>(handle: *const T) {
+    if let Ok(handle) = non_null(handle) {
+        // SAFETY: it came from `Box::into_raw` (caller's contract) and is dropped once.
+        drop(unsafe { Box::from_raw(handle.as_ptr()) });
+    }
+}
+
 /// Bytes given as pointer + length. `(NULL, 0)` is `None` (absent); `(NULL, n > 0)` is an
 /// error; a length over `isize::MAX` cannot describe real memory and is refused before any
 /// slice is formed.

@@ -33,7 +33,7 @@ use std::ptr::{addr_of_mut, NonNull};
 
 use ::corsmatch::render::HEADER_ORDER;
 use ::corsmatch::{ConfigError, Decision, Options, Profile, Request, RuleSet, Scratch, Target};
-use boundary::{ffi_panic_boundary, try_mut, try_out, try_ref, try_str, write_out};
+use boundary::{ffi_panic_boundary, free_handle, hand_out, try_mut, try_out, try_ref, try_str, write_out};
 
 /// Every fallible function returns one of these. Values are stable.
 #[repr(u32)]
@@ -366,17 +366,15 @@ pub unsafe extern "C" fn corsmatch_ruleset_new(
         };
         match options.compile_xml(document) {
             Ok(rules) => {
-                let handle = Box::into_raw(Box::new(corsmatch_ruleset { rules }));
                 // SAFETY: non-null and writable (caller's contract).
-                unsafe { out_ruleset.write(handle) };
+                unsafe { hand_out(out_ruleset.cast(), corsmatch_ruleset { rules }) };
                 Ok(())
             }
             Err(error) => {
                 if let Ok(out_error) = try_out(out_error) {
                     let detail = error.to_string();
-                    let handle = Box::into_raw(Box::new(corsmatch_error { error, detail }));
                     // SAFETY: non-null and writable (caller's contract).
-                    unsafe { out_error.write(handle) };
+                    unsafe { hand_out(out_error.cast(), corsmatch_error { error, detail }) };
                 }
                 Err(corsmatch_result::CORSMATCH_CONFIG_ERROR)
             }
@@ -401,9 +399,8 @@ pub unsafe extern "C" fn corsmatch_ruleset_no_config(
     ffi_panic_boundary! {
         let out_ruleset = try_out(out_ruleset)?;
         let rules = RuleSet::no_config(profile_of(profile)?);
-        let handle = Box::into_raw(Box::new(corsmatch_ruleset { rules }));
         // SAFETY: non-null and writable (caller's contract).
-        unsafe { out_ruleset.write(handle) };
+        unsafe { hand_out(out_ruleset.cast(), corsmatch_ruleset { rules }) };
         Ok(())
     }
 }
@@ -416,10 +413,8 @@ pub unsafe extern "C" fn corsmatch_ruleset_no_config(
 #[no_mangle]
 pub unsafe extern "C" fn corsmatch_ruleset_free(rules: *const corsmatch_ruleset) {
     ffi_panic_boundary! {
-        if let Ok(rules) = boundary::non_null(rules) {
-            // SAFETY: it came from `Box::into_raw` (caller's contract) and is dropped once.
-            drop(unsafe { Box::from_raw(rules.as_ptr()) });
-        }
+        // SAFETY: caller's contract.
+        unsafe { free_handle(rules) };
         Ok(())
     }
 }
@@ -552,10 +547,8 @@ pub unsafe extern "C" fn corsmatch_error_xml(
 #[no_mangle]
 pub unsafe extern "C" fn corsmatch_error_free(error: *const corsmatch_error) {
     ffi_panic_boundary! {
-        if let Ok(error) = boundary::non_null(error) {
-            // SAFETY: it came from `Box::into_raw` (caller's contract) and is dropped once.
-            drop(unsafe { Box::from_raw(error.as_ptr()) });
-        }
+        // SAFETY: caller's contract.
+        unsafe { free_handle(error) };
         Ok(())
     }
 }
@@ -572,9 +565,8 @@ pub unsafe extern "C" fn corsmatch_error_free(error: *const corsmatch_error) {
 pub unsafe extern "C" fn corsmatch_scratch_new(out_scratch: *mut *mut corsmatch_scratch) -> corsmatch_result {
     ffi_panic_boundary! {
         let out = try_out(out_scratch)?;
-        let handle = Box::into_raw(Box::new(corsmatch_scratch { scratch: Scratch::new() }));
         // SAFETY: non-null and writable (caller's contract).
-        unsafe { out.write(handle) };
+        unsafe { hand_out(out, corsmatch_scratch { scratch: Scratch::new() }) };
         Ok(())
     }
 }
@@ -588,10 +580,8 @@ pub unsafe extern "C" fn corsmatch_scratch_new(out_scratch: *mut *mut corsmatch_
 #[no_mangle]
 pub unsafe extern "C" fn corsmatch_scratch_free(scratch: *mut corsmatch_scratch) {
     ffi_panic_boundary! {
-        if let Ok(scratch) = boundary::non_null(scratch) {
-            // SAFETY: it came from `Box::into_raw` (caller's contract) and is dropped once.
-            drop(unsafe { Box::from_raw(scratch.as_ptr()) });
-        }
+        // SAFETY: caller's contract.
+        unsafe { free_handle(scratch) };
         Ok(())
     }
 }
