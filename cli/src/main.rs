@@ -8,6 +8,7 @@
 mod lint;
 mod serve;
 
+use std::borrow::Cow;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -260,32 +261,36 @@ impl<'a> JsonResponse<'a> {
     }
 }
 
-fn json_decision(d: &corsmatch::Decision<'_>) -> String {
-    let r = JsonResponse {
-        status: d.status,
-        headers: d.headers().collect(),
-        error: d.refused.map(|e| JsonError { code: e.code, message: e.message, body: e.body }),
-        rule: d.rule,
-    };
-    serde_json::to_string(&r).expect("serialising a response cannot fail")
+impl<'a> JsonResponse<'a> {
+    /// The shape `eval` prints, from a decision.
+    fn of_decision(d: &corsmatch::Decision<'a>) -> JsonResponse<'a> {
+        JsonResponse {
+            status: d.status,
+            headers: d.headers().collect(),
+            error: d.refused.map(|e| JsonError { code: e.code, message: e.message, body: e.body }),
+            rule: d.rule,
+        }
+    }
 }
 
+/// One line of `eval --requests`, its strings borrowed from the line where JSON lets them.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct JsonRequest {
-    method: String,
-    #[serde(default)]
-    origin: Option<String>,
-    #[serde(default)]
-    acrm: Option<String>,
-    #[serde(default)]
-    acrh: Option<String>,
-    #[serde(default)]
-    target: Option<String>,
-    #[serde(default)]
-    request_id: Option<String>,
-    #[serde(default)]
-    host_id: Option<String>,
+struct JsonRequest<'a> {
+    #[serde(borrow)]
+    method: Cow<'a, str>,
+    #[serde(default, borrow)]
+    origin: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    acrm: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    acrh: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    target: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    request_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    host_id: Option<Cow<'a, str>>,
 }
 
 fn eval(args: EvalArgs) -> Result<(), Failure> {
@@ -294,7 +299,8 @@ fn eval(args: EvalArgs) -> Result<(), Failure> {
     let mut scratch = Scratch::new();
     let Some(path) = &r.requests else {
         let req = r.headers.request(r.method.as_deref().expect("clap requires --method"));
-        println!("{}", json_decision(&set.evaluate(&req, &mut scratch)));
+        let response = JsonResponse::of_decision(&set.evaluate(&req, &mut scratch));
+        println!("{}", serde_json::to_string(&response).expect("serialising a response cannot fail"));
         return Ok(());
     };
     let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
@@ -306,18 +312,22 @@ fn eval(args: EvalArgs) -> Result<(), Failure> {
     };
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let write_err = |e: std::io::Error| Failure::usage(format!("cannot write: {e}"));
-    for (n, line) in input.lines().enumerate() {
-        let line = line.map_err(|e| Failure::usage(format!("{}: line {}: {e}", path.display(), n + 1)))?;
+    let default_target = target(&r.headers.target);
+    let mut line = String::new();
+    let mut input = input;
+    for n in 1.. {
+        let at = |e: &dyn std::fmt::Display| Failure::usage(format!("{}: line {n}: {e}", path.display()));
+        line.clear();
+        if input.read_line(&mut line).map_err(|e| at(&e))? == 0 {
+            break;
+        }
         if line.trim().is_empty() {
             continue;
         }
-        let j: JsonRequest = serde_json::from_str(&line)
-            .map_err(|e| Failure::usage(format!("{}: line {}: {e}", path.display(), n + 1)))?;
+        let j: JsonRequest<'_> = serde_json::from_str(&line).map_err(|e| at(&e))?;
         let t = match j.target.as_deref() {
-            None => target(&r.headers.target),
-            Some(name) => {
-                name.parse().map_err(|e: String| Failure::usage(format!("{}: line {}: {e}", path.display(), n + 1)))?
-            }
+            None => default_target,
+            Some(name) => name.parse().map_err(|e: String| at(&e))?,
         };
         let req = Request {
             method: &j.method,
@@ -328,8 +338,8 @@ fn eval(args: EvalArgs) -> Result<(), Failure> {
             request_id: j.request_id.as_deref().or(r.headers.request_id.as_deref()),
             host_id: j.host_id.as_deref().or(r.headers.host_id.as_deref()),
         };
-        let text = json_decision(&set.evaluate(&req, &mut scratch));
-        out.write_all(text.as_bytes()).map_err(write_err)?;
+        let response = JsonResponse::of_decision(&set.evaluate(&req, &mut scratch));
+        serde_json::to_writer(&mut out, &response).map_err(|e| Failure::usage(format!("cannot write: {e}")))?;
         out.write_all(b"\n").map_err(write_err)?;
     }
     out.flush().map_err(write_err)
