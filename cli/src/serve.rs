@@ -417,7 +417,7 @@ async fn request_id(State(server): State<Arc<Server>>, mut req: Request, next: N
 /// The provider's XML error response.
 fn xml_error(server: &Server, status: StatusCode, code: &str, message: &str, id: Option<&RequestId>) -> Response {
     let mut body = String::new();
-    corsmatch::render::error_body(&mut body, code, message, None, id.map(|r| &*r.0), Some(&server.host_id));
+    corsmatch::render::error_body(&mut body, code, message, &[], id.map(|r| &*r.0), Some(&server.host_id));
     (status, [(header::CONTENT_TYPE, "application/xml")], body).into_response()
 }
 

@@ -173,7 +173,8 @@ fn refuse<'a>(
         scratch.message.push_str(req.acrm.unwrap_or(""));
     }
     let resource_type = if reason == Refusal::Denied { req.target.resource_type() } else { "BUCKET" };
-    let extras = reason.s3_extras(profile).then(|| (req.acrm.unwrap_or("OPTIONS"), resource_type));
+    let extras = [("Method", req.acrm.unwrap_or("OPTIONS")), ("ResourceType", resource_type)];
+    let extras = if reason.s3_extras(profile) { &extras[..] } else { &[] };
     scratch.body.clear();
     render::error_body(&mut scratch.body, code, &scratch.message, extras, req.request_id, req.host_id);
     let scratch: &'a Scratch = scratch;

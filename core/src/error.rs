@@ -160,17 +160,12 @@ impl ConfigError {
     /// The provider's XML error body, with optional request and host ids.
     pub fn to_xml(&self, request_id: Option<&str>, host_id: Option<&str>) -> String {
         let mut out = String::new();
-        crate::render::error_body(&mut out, self.code, &self.message, None, request_id, host_id);
-        if let ErrorKind::NegativeMaxAge { value } = &self.kind {
-            // OSS names the argument in its InvalidArgument bodies.
-            let extra = format!(
-                "<ArgumentName>MaxAgeSeconds</ArgumentName><ArgumentValue>{}</ArgumentValue>",
-                crate::render::escape_string(value)
-            );
-            if let Some(pos) = out.find("</Message>") {
-                out.insert_str(pos + "</Message>".len(), &extra);
-            }
-        }
+        // OSS names the argument in its InvalidArgument bodies.
+        let extras: &[(&str, &str)] = match &self.kind {
+            ErrorKind::NegativeMaxAge { value } => &[("ArgumentName", "MaxAgeSeconds"), ("ArgumentValue", value)],
+            _ => &[],
+        };
+        crate::render::error_body(&mut out, self.code, &self.message, extras, request_id, host_id);
         out
     }
 }

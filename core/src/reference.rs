@@ -164,7 +164,8 @@ fn refuse(refusal: Refusal, options: &Options, req: &Request<'_>) -> Response {
         Refusal::Denied => req.target.resource_type(),
         _ => "BUCKET",
     };
-    let extras = refusal.s3_extras(profile).then(|| (req.acrm.unwrap_or("OPTIONS"), resource_type));
+    let extras = [("Method", req.acrm.unwrap_or("OPTIONS")), ("ResourceType", resource_type)];
+    let extras = if refusal.s3_extras(profile) { &extras[..] } else { &[] };
     let mut body = String::new();
     render::error_body(&mut body, code, &message, extras, req.request_id, req.host_id);
     Response {

@@ -147,12 +147,14 @@ pub fn escape_string(s: &str) -> String {
     out
 }
 
-/// Appends the provider's XML error body. `extras` are S3's `(Method, ResourceType)`.
+/// Appends the provider's XML error body. `extras` are elements after `<Message>`, as
+/// `(name, text)`: S3's `Method` and `ResourceType`, OSS's `ArgumentName` and
+/// `ArgumentValue`.
 pub fn error_body(
     out: &mut String,
     code: &str,
     message: &str,
-    extras: Option<(&str, &str)>,
+    extras: &[(&str, &str)],
     request_id: Option<&str>,
     host_id: Option<&str>,
 ) {
@@ -161,22 +163,21 @@ pub fn error_body(
     out.push_str("</Code><Message>");
     escape_into(out, message);
     out.push_str("</Message>");
-    if let Some((method, resource_type)) = extras {
-        out.push_str("<Method>");
-        escape_into(out, method);
-        out.push_str("</Method><ResourceType>");
-        out.push_str(resource_type);
-        out.push_str("</ResourceType>");
+    let mut element = |name: &str, text: &str| {
+        out.push('<');
+        out.push_str(name);
+        out.push('>');
+        escape_into(out, text);
+        out.push_str("</");
+        out.push_str(name);
+        out.push('>');
+    };
+    for &(name, text) in extras {
+        element(name, text);
     }
-    for (name, value) in [("RequestId", request_id), ("HostId", host_id)] {
-        if let Some(v) = value {
-            out.push('<');
-            out.push_str(name);
-            out.push('>');
-            escape_into(out, v);
-            out.push_str("</");
-            out.push_str(name);
-            out.push('>');
+    for (name, text) in [("RequestId", request_id), ("HostId", host_id)] {
+        if let Some(text) = text {
+            element(name, text);
         }
     }
     out.push_str("</Error>");
