@@ -69,6 +69,25 @@ pub enum ErrorKind {
     },
 }
 
+impl ErrorKind {
+    /// The variant's name (`MalformedXml`, `ControlCharacter`, ...), for bindings that show
+    /// the kind as a string.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::MalformedXml { .. } => "MalformedXml",
+            ErrorKind::TooManyRules { .. } => "TooManyRules",
+            ErrorKind::UnsupportedMethod { .. } => "UnsupportedMethod",
+            ErrorKind::OriginWildcards { .. } => "OriginWildcards",
+            ErrorKind::HeaderWildcards { .. } => "HeaderWildcards",
+            ErrorKind::ExposeHeaderChar { .. } => "ExposeHeaderChar",
+            ErrorKind::NegativeMaxAge { .. } => "NegativeMaxAge",
+            ErrorKind::ControlCharacter { .. } => "ControlCharacter",
+            ErrorKind::IdTooLong { .. } => "IdTooLong",
+            ErrorKind::CompiledTooLarge { .. } => "CompiledTooLarge",
+        }
+    }
+}
+
 /// A configuration the provider would refuse, or one too large to compile.
 ///
 /// `code()`, `message()` and `status()` are what the provider sends back, verbatim, so a
@@ -201,3 +220,28 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorKind;
+
+    #[test]
+    fn kind_names_are_the_variant_names() {
+        let s = String::new;
+        for kind in [
+            ErrorKind::MalformedXml { detail: s() },
+            ErrorKind::TooManyRules { count: 0, limit: 0 },
+            ErrorKind::UnsupportedMethod { method: s() },
+            ErrorKind::OriginWildcards { origin: s() },
+            ErrorKind::HeaderWildcards { header: s() },
+            ErrorKind::ExposeHeaderChar { header: s(), found: ' ' },
+            ErrorKind::NegativeMaxAge { value: s() },
+            ErrorKind::ControlCharacter { element: "", value: s() },
+            ErrorKind::IdTooLong { len: 0 },
+            ErrorKind::CompiledTooLarge { size: 0, limit: 0 },
+        ] {
+            let debug = format!("{kind:?}");
+            assert_eq!(Some(kind.name()), debug.split(' ').next(), "{debug}");
+        }
+    }
+}

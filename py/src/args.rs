@@ -269,18 +269,13 @@ pub(crate) fn rule_dict<'py>(py: Python<'py>, rule: &CorsRule) -> PyResult<Bound
 
 static CONFIG_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-/// The name of the error's kind (`MalformedXml`, `ControlCharacter`, ...).
-fn kind_name(e: &ConfigError) -> String {
-    format!("{:?}", e.kind()).chars().take_while(|c| c.is_ascii_alphanumeric()).collect()
-}
-
 /// `corsmatch.ConfigError(description, code, message, status, xml, kind)`.
 pub(crate) fn config_error(py: Python<'_>, e: &ConfigError) -> PyErr {
     let class = match CONFIG_ERROR.import(py, "corsmatch._errors", "ConfigError") {
         Ok(c) => c,
         Err(err) => return err,
     };
-    match class.call1((e.to_string(), e.code(), e.message(), e.status(), e.to_xml(None, None), kind_name(e))) {
+    match class.call1((e.to_string(), e.code(), e.message(), e.status(), e.to_xml(None, None), e.kind().name())) {
         Ok(value) => PyErr::from_value(value),
         Err(err) => err,
     }
