@@ -147,17 +147,31 @@ func (e *ConfigError) XML(requestID, hostID string) string {
 	defer runtime.KeepAlive(e)
 	rp, rl := cString(requestID, requestID != "")
 	hp, hl := cString(hostID, hostID != "")
-	var need C.size_t
-	r := C.corsmatch_error_xml(e.handle, rp, rl, hp, hl, nil, 0, &need)
-	if r != C.CORSMATCH_BUFFER_TOO_SMALL && r != C.CORSMATCH_OK {
+	xml, err := fill(func(buf *C.char, size C.size_t, need *C.size_t) C.corsmatch_result {
+		return C.corsmatch_error_xml(e.handle, rp, rl, hp, hl, buf, size, need)
+	})
+	if err != nil {
 		return ""
 	}
-	buf := make([]byte, int(need)+1)
-	r = C.corsmatch_error_xml(e.handle, rp, rl, hp, hl, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &need)
-	if r != C.CORSMATCH_OK {
-		return ""
+	return string(xml)
+}
+
+// fill calls a library function that writes into the caller's buffer, with a larger buffer
+// while it answers BUFFER_TOO_SMALL, and returns what it wrote.
+func fill(write func(buf *C.char, size C.size_t, need *C.size_t) C.corsmatch_result) ([]byte, error) {
+	buf := make([]byte, 4096)
+	for {
+		var need C.size_t
+		r := write((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &need)
+		if r == C.CORSMATCH_BUFFER_TOO_SMALL {
+			buf = make([]byte, int(need)+1)
+			continue
+		}
+		if err := resultError(r); err != nil {
+			return nil, err
+		}
+		return buf[:need], nil
 	}
-	return string(buf[:need])
 }
 
 // Version is the C library's version.
@@ -566,24 +580,17 @@ func (rs *RuleSet) Explain(req Request) (*Explanation, error) {
 	op, ol := cString(in.origin, in.hasOrigin)
 	mp, ml := cString(in.acrm, in.hasACRM)
 	hp, hl := cString(in.acrh, in.hasACRH)
-	buf := make([]byte, 4096)
-	for {
-		var need C.size_t
-		r := C.corsmatch_explain(rs.ptr, xp, xl, op, ol, mp, ml, hp, hl, C.corsmatch_target(in.target),
-			(*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &need)
-		if r == C.CORSMATCH_BUFFER_TOO_SMALL {
-			buf = make([]byte, int(need))
-			continue
-		}
-		if err := resultError(r); err != nil {
-			return nil, err
-		}
-		var e Explanation
-		if err := json.Unmarshal(buf[:need], &e); err != nil {
-			return nil, fmt.Errorf("corsmatch: explain: %w", err)
-		}
-		return &e, nil
+	text, err := fill(func(buf *C.char, size C.size_t, need *C.size_t) C.corsmatch_result {
+		return C.corsmatch_explain(rs.ptr, xp, xl, op, ol, mp, ml, hp, hl, C.corsmatch_target(in.target), buf, size, need)
+	})
+	if err != nil {
+		return nil, err
 	}
+	var e Explanation
+	if err := json.Unmarshal(text, &e); err != nil {
+		return nil, fmt.Errorf("corsmatch: explain: %w", err)
+	}
+	return &e, nil
 }
 
 // Severity levels of a lint Finding, in increasing order.
@@ -678,17 +685,7 @@ func (rs *RuleSet) lintJSON() ([]byte, error) {
 		return nil, ErrClosed
 	}
 	defer runtime.KeepAlive(rs)
-	buf := make([]byte, 4096)
-	for {
-		var need C.size_t
-		r := C.corsmatch_ruleset_lint(rs.ptr, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &need, nil)
-		if r == C.CORSMATCH_BUFFER_TOO_SMALL {
-			buf = make([]byte, int(need))
-			continue
-		}
-		if err := resultError(r); err != nil {
-			return nil, err
-		}
-		return buf[:need], nil
-	}
+	return fill(func(buf *C.char, size C.size_t, need *C.size_t) C.corsmatch_result {
+		return C.corsmatch_ruleset_lint(rs.ptr, buf, size, need, nil)
+	})
 }
