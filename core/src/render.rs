@@ -118,12 +118,20 @@ impl Refusal {
 /// U+FFFD, so that a body is well-formed whatever the request carried.
 pub fn escape_into(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
-    // Without short-circuits, so that the scan over a message is vectorised.
-    let suspect = bytes.iter().fold(false, |acc, &b| {
+    let special = |b: u8| {
         // U+FFFE and U+FFFF start with 0xEF: rare enough to take the slow path for.
-        acc | (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') | (b == 0xEF)
-    });
-    let plain = !suspect && memchr::memchr3(b'&', b'<', b'>', bytes).is_none();
+        (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0xEF || matches!(b, b'&' | b'<' | b'>')
+    };
+    let plain = if bytes.len() <= 32 {
+        // Codes, methods, ids: a byte loop costs less than calling `memchr3`.
+        !bytes.iter().any(|&b| special(b))
+    } else {
+        // Without short-circuits, so that the scan over a message is vectorised.
+        let suspect = bytes
+            .iter()
+            .fold(false, |acc, &b| acc | (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') | (b == 0xEF));
+        !suspect && memchr::memchr3(b'&', b'<', b'>', bytes).is_none()
+    };
     if plain {
         out.push_str(s);
         return;
@@ -181,4 +189,30 @@ pub fn error_body(
         }
     }
     out.push_str("</Error>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_string;
+
+    /// Short values take a byte loop and long ones a vectorised pass and `memchr3`: both
+    /// must find every special byte wherever it stands.
+    #[test]
+    fn escapes_short_and_long_values_alike() {
+        for len in [1, 5, 31, 32, 33, 80] {
+            for at in [0, len / 2, len - 1] {
+                for (special, want) in
+                    [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\u{1}", "\u{FFFD}"), ("\u{FFFF}", "\u{FFFD}")]
+                {
+                    let mut s = "a".repeat(len - 1);
+                    s.insert_str(at, special);
+                    let mut expected = "a".repeat(len - 1);
+                    expected.insert_str(at, want);
+                    assert_eq!(escape_string(&s), expected, "{special:?} at {at} of {len}");
+                }
+                let plain = format!("{}\t\n\r", "a".repeat(len));
+                assert_eq!(escape_string(&plain), plain);
+            }
+        }
+    }
 }

@@ -11,8 +11,11 @@ target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import j
 out="$target_dir/ffi-bench"
 mkdir -p "$out"
 python3 ffi-c/bench/workload.py >"$out/workload-100.xml"
-${CC:-gcc} -std=c11 -O2 -Wall -Wextra -Werror -I ffi-c/include ffi-c/bench/bench.c \
-    "$target_dir/release/libcorsmatch.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -o "$out/bench"
+pc="$target_dir/release/corsmatch.pc"
+# shellcheck source=../pc-flags.sh
+. ffi-c/pc-flags.sh
+# shellcheck disable=SC2046 # the pkg-config flags are meant to split
+${CC:-gcc} -std=c11 -O2 -Wall -Wextra -Werror $(pc_flags --cflags) ffi-c/bench/bench.c $(pc_flags --libs) -o "$out/bench"
 echo "== C ABI"
 "$out/bench" "$out/workload-100.xml" "$iterations"
 echo "== Rust RuleSet::evaluate"
