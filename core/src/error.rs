@@ -176,15 +176,19 @@ impl ConfigError {
         self.status
     }
 
+    /// The elements of the error body after `<Message>`, as `(name, text)`: OSS names the
+    /// argument in its InvalidArgument bodies.
+    pub fn extras(&self) -> Vec<(&'static str, &str)> {
+        match &self.kind {
+            ErrorKind::NegativeMaxAge { value } => vec![("ArgumentName", "MaxAgeSeconds"), ("ArgumentValue", value)],
+            _ => Vec::new(),
+        }
+    }
+
     /// The provider's XML error body, with optional request and host ids.
     pub fn to_xml(&self, request_id: Option<&str>, host_id: Option<&str>) -> String {
         let mut out = String::new();
-        // OSS names the argument in its InvalidArgument bodies.
-        let extras: &[(&str, &str)] = match &self.kind {
-            ErrorKind::NegativeMaxAge { value } => &[("ArgumentName", "MaxAgeSeconds"), ("ArgumentValue", value)],
-            _ => &[],
-        };
-        crate::render::error_body(&mut out, self.code, &self.message, extras, request_id, host_id);
+        crate::render::error_body(&mut out, self.code, &self.message, &self.extras(), request_id, host_id);
         out
     }
 }

@@ -1,0 +1,170 @@
+//! The CORS wiring: each bucket's compiled configuration, replaced whole on PutBucketCors,
+//! DeleteBucketCors or an edit of its file, with a version number that every response names
+//! (`x-corsmatch-config-version`), and the GetBucketCors document.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use corsmatch::{ConfigError, Options, RuleSet};
+
+use super::disk::write_atomic;
+use super::limits::{MAX_CONFIG_FILE_BYTES, POLL};
+use super::store::{write, Bucket, Store};
+use super::Server;
+
+/// The response header naming the configuration that decided a response.
+pub const VERSION_HEADER: &str = "x-corsmatch-config-version";
+
+/// A bucket's CORS configuration at one version.
+pub struct CorsState {
+    pub version: u64,
+    /// `RuleSet::no_config` when the bucket has none.
+    pub rules: RuleSet,
+    /// The document as it was received (API) or read (file).
+    pub document: Option<Arc<[u8]>>,
+}
+
+impl CorsState {
+    pub fn none(options: &Options, version: u64) -> CorsState {
+        CorsState { version, rules: options.no_config(), document: None }
+    }
+}
+
+/// A file that holds only white space is a bucket without configuration: that is what
+/// DeleteBucketCors leaves in a `--bucket NAME=FILE` file.
+pub fn is_empty_document(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_whitespace)
+}
+
+/// Compiles a document, or `None` for an empty one.
+pub fn compile(options: &Options, bytes: &[u8]) -> Result<Option<RuleSet>, ConfigError> {
+    if is_empty_document(bytes) {
+        return Ok(None);
+    }
+    options.compile_xml(bytes).map(Some)
+}
+
+/// Makes `document` (compiled as `rules`) the bucket's configuration, or removes it; returns
+/// the new version. The caller holds the store's write lock when the change is persisted.
+pub fn install(store: &Store, options: &Options, bucket: &Bucket, document: Option<(&[u8], RuleSet)>) -> u64 {
+    let version = store.next_version();
+    let state = match document {
+        Some((bytes, rules)) => CorsState { version, rules, document: Some(Arc::from(bytes)) },
+        None => CorsState::none(options, version),
+    };
+    *write(&bucket.cors) = Arc::new(state);
+    version
+}
+
+/// Writes a configuration change where the bucket keeps it: its `--bucket` file (an empty
+/// file for none) and the `--data` directory.
+pub fn persist(store: &Store, bucket: &Bucket, document: Option<&[u8]>) -> std::io::Result<()> {
+    if let Some(path) = &bucket.file {
+        write_atomic(path, &[document.unwrap_or(b"")])?;
+    }
+    if let Some(disk) = &store.disk {
+        disk.save_cors(&bucket.name, document)?;
+    }
+    Ok(())
+}
+
+/// The GetBucketCors document.
+/// - S3 returns the rules as stored, in its namespace, `ID` included.
+/// - OSS lowercases AllowedHeader, keeps everything else as sent (duplicates too), and always
+///   names `ResponseVary`, `false` when the PUT left it out.
+pub fn document(server: &Server, rules: &RuleSet) -> String {
+    let Some(config) = rules.config() else { return String::new() };
+    if server.dialect.oss() {
+        let mut config = config.clone();
+        for rule in &mut config.rules {
+            for h in &mut rule.allowed_headers {
+                h.make_ascii_lowercase();
+            }
+        }
+        config.response_vary = Some(config.response_vary.unwrap_or(false));
+        config.to_xml()
+    } else {
+        let root = format!("<CORSConfiguration xmlns=\"{}\">", server.dialect.namespace);
+        config.to_xml().replacen("<CORSConfiguration>", &root, 1)
+    }
+}
+
+/// Polls the `--bucket NAME=FILE` files and installs a file's document when its bytes
+/// change. An invalid document keeps the configuration in force; its error is logged once.
+pub async fn watch(server: Arc<Server>) {
+    let mut tick = tokio::time::interval(POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        for bucket in server.store.buckets() {
+            if let Some(path) = &bucket.file {
+                poll_file(&server, &bucket, path);
+            }
+        }
+    }
+}
+
+/// One poll of one file.
+pub fn poll_file(server: &Server, bucket: &Bucket, path: &Path) {
+    let read = std::fs::metadata(path).and_then(|m| {
+        if m.len() > MAX_CONFIG_FILE_BYTES {
+            Err(std::io::Error::other(format!("larger than {MAX_CONFIG_FILE_BYTES} bytes")))
+        } else {
+            std::fs::read(path)
+        }
+    });
+    let mut seen = super::store::lock(&server.file_seen);
+    let last = seen.entry(bucket.name.clone()).or_default();
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let problem = format!("cannot read {}: {e}; keeping the rules in force", path.display()).into_bytes();
+            if *last != problem {
+                eprintln!("corsmatch serve: {}", String::from_utf8_lossy(&problem));
+                *last = problem;
+            }
+            return;
+        }
+    };
+    if bytes == *last {
+        return;
+    }
+    *last = bytes.clone();
+    drop(seen);
+    let _writing = server.store.writing();
+    // A PutBucketCors that rewrote the file already installed these bytes.
+    let current = bucket.cors();
+    if current.document.as_deref().unwrap_or(b"") == bytes.as_slice() {
+        return;
+    }
+    match compile(&server.options, &bytes) {
+        Ok(rules) => {
+            let document = rules.map(|r| (bytes.as_slice(), r));
+            let count = document.as_ref().and_then(|(_, r)| r.config()).map_or(0, |c| c.rules.len());
+            if let Some(disk) = &server.store.disk {
+                if let Err(e) = disk.save_cors(&bucket.name, document.as_ref().map(|(b, _)| *b)) {
+                    eprintln!("corsmatch serve: cannot save {}'s configuration in --data: {e}", bucket.name);
+                }
+            }
+            let version = install(&server.store, &server.options, bucket, document);
+            super::store::lock(&server.last_errors).remove(&bucket.name);
+            eprintln!(
+                "corsmatch serve: bucket {}: reloaded {} (version {version}, {count} rules)",
+                bucket.name,
+                path.display()
+            );
+        }
+        Err(e) => {
+            server.set_last_error(&bucket.name, &e);
+            eprintln!(
+                "corsmatch serve: bucket {}: {}: {} {}: {}; keeping version {}",
+                bucket.name,
+                path.display(),
+                e.status(),
+                e.code(),
+                e.message(),
+                current.version
+            );
+        }
+    }
+}

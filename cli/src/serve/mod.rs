@@ -1,0 +1,581 @@
+//! `corsmatch serve`: a local S3 or OSS endpoint whose CORS is decided by corsmatch, for
+//! trying configurations with real clients and browsers, and as the reference of how a
+//! storage server embeds the engine.
+//!
+//! One module per concern (after Garage's `src/api/s3/`):
+//! - `router`: method, host, path and query to an operation;
+//! - `auth`: who is asking (signatures), `acl`: what they may do;
+//! - `store` and `disk`: buckets, objects and uploads, in memory and with `--data` on disk;
+//! - `cors`: each bucket's compiled configuration, replaced whole, and its version;
+//! - `bucket`, `cors_api`, `object`, `multipart`, `post_object`: the operations;
+//! - `errors`: the providers' codes and XML; `dialect`: what differs between S3 and OSS;
+//! - `debug`: the page at `/_corsmatch/` and the decision log; `limits`: every bound.
+//!
+//! A request goes through `context` (request id, `Host` check, routing, the bucket's CORS
+//! snapshot), then `corsmatch::http::CorsLayer` (answers preflights; adds the CORS headers to
+//! every other response, errors included), then `dispatch`.
+
+mod acl;
+mod auth;
+mod body;
+mod bucket;
+mod cors;
+mod cors_api;
+mod debug;
+mod dialect;
+mod disk;
+mod errors;
+mod limits;
+mod multipart;
+mod object;
+mod post_object;
+mod router;
+mod store;
+mod xml;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::Router;
+use clap::Args;
+use corsmatch::http::{CorsLayer, Lookup};
+use corsmatch::{Options, Profile, Target};
+
+use self::auth::{Caller, Credentials};
+use self::cors::{CorsState, VERSION_HEADER};
+use self::dialect::Dialect;
+use self::errors::{ApiError, ApiResult, Code};
+use self::router::{Op, Route};
+use self::store::{Acl, Bucket, BucketMeta, Store};
+use crate::Failure;
+
+/// The example configuration of each profile: a bucket `example` holds it when no
+/// `--bucket` is given.
+const OSS_EXAMPLE: &str = include_str!("../../../examples/oss-web-upload.xml");
+const S3_EXAMPLE: &str = include_str!("../../../examples/s3-web-upload.xml");
+
+/// Arguments of `corsmatch serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// A bucket, with the file that holds its CORS configuration: reloaded when edited,
+    /// rewritten by PutBucketCors and DeleteBucketCors. NAME alone: a bucket without one.
+    /// Repeatable. Without any, a bucket `example` holds the profile's example configuration.
+    #[arg(long = "bucket", value_name = "NAME[=FILE]")]
+    buckets: Vec<String>,
+    /// The canned ACL of the buckets named on the command line (and `example`) when they are
+    /// created: private, public-read or public-read-write (anonymous uploads from a page).
+    #[arg(long, default_value = "private", value_parser = ["private", "public-read", "public-read-write"])]
+    bucket_acl: String,
+    /// The same as `--bucket example=FILE`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Keep buckets, ACLs, configurations and objects in DIR across restarts; every write is
+    /// on disk before it is acknowledged. Without it everything is in memory.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Verify signatures (SigV4 header and query, SigV2 and OSS) with these credentials.
+    /// Without it, signed requests are the owner's and nothing is verified.
+    #[arg(long, value_name = "ACCESS_KEY:SECRET_KEY")]
+    credentials: Option<String>,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "IP:PORT")]
+    addr: SocketAddr,
+    /// Listen on an address that is not loopback, and accept any Host header.
+    #[arg(long)]
+    allow_remote: bool,
+    /// Append every CORS decision to FILE, one JSON object per line (rotated at 16 MiB).
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    #[command(flatten)]
+    compile: crate::CompileFlags,
+}
+
+/// The endpoint's state, shared by every request.
+pub struct Server {
+    pub options: Options,
+    pub dialect: &'static Dialect,
+    pub store: Store,
+    pub credentials: Option<Credentials>,
+    /// `<HostId>` of error bodies: the listen address.
+    pub host_id: String,
+    pub listen: SocketAddr,
+    pub allow_remote: bool,
+    pub log: debug::DecisionLog,
+    /// The last bytes read from each `--bucket` file.
+    pub file_seen: Mutex<HashMap<String, Vec<u8>>>,
+    /// The last configuration error of each bucket's file, for the debug page.
+    pub last_errors: Mutex<BTreeMap<String, debug::LoggedError>>,
+    requests: AtomicU64,
+    started: u64,
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+impl Server {
+    fn next_request_id(&self) -> String {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("{:08X}{:016X}", self.started as u32, n)
+    }
+
+    pub fn set_last_error(&self, bucket: &str, e: &corsmatch::ConfigError) {
+        let entry = debug::LoggedError { code: e.code().to_string(), message: e.message().to_string() };
+        store::lock(&self.last_errors).insert(bucket.to_string(), entry);
+    }
+
+    /// A new bucket, in memory and (with `--data`) on disk.
+    pub fn create_bucket(&self, name: &str, acl: Acl, file: Option<PathBuf>) -> ApiResult<Arc<Bucket>> {
+        let meta = BucketMeta { created_ms: now_ms(), acl };
+        let bucket = Bucket {
+            name: name.to_string(),
+            meta: RwLock::new(meta.clone()),
+            cors: RwLock::new(Arc::new(CorsState::none(&self.options, self.store.next_version()))),
+            file,
+            objects: RwLock::default(),
+            uploads: Mutex::default(),
+        };
+        let _writing = self.store.writing();
+        if self.store.bucket(name).is_some() {
+            return self.store.insert_bucket(bucket);
+        }
+        if let Some(disk) = &self.store.disk {
+            disk.save_bucket(name, &meta).map_err(|e| self.io_error(e))?;
+        }
+        self.store.insert_bucket(bucket)
+    }
+
+    /// A write to disk that failed: the request fails, and the change is not made.
+    pub fn io_error(&self, e: std::io::Error) -> ApiError {
+        eprintln!("corsmatch serve: cannot write to the data directory: {e}");
+        ApiError::custom(500, "InternalError", "We encountered an internal error. Please try again.")
+    }
+}
+
+/// Splits `NAME[=FILE]`.
+fn bucket_arg(arg: &str) -> (String, Option<PathBuf>) {
+    match arg.split_once('=') {
+        Some((name, file)) => (name.to_string(), Some(PathBuf::from(file))),
+        None => (arg.to_string(), None),
+    }
+}
+
+fn is_loopback(addr: &SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
+/// Builds the server from the arguments: buckets from `--data`, then `--bucket` (and the
+/// example), each with its configuration compiled; an invalid one stops the start.
+fn build(args: &ServeArgs, listen: SocketAddr) -> Result<Server, Failure> {
+    let options = args.compile.options();
+    let dialect = Dialect::of(options.profile);
+    let credentials = match &args.credentials {
+        None => None,
+        Some(s) => match s.split_once(':') {
+            Some((a, k)) if !a.is_empty() && !k.is_empty() => {
+                Some(Credentials { access_key: a.to_string(), secret_key: k.to_string() })
+            }
+            _ => return Err(Failure::usage("--credentials must be ACCESS_KEY:SECRET_KEY")),
+        },
+    };
+    let (disk, loaded) = match &args.data {
+        None => (None, Vec::new()),
+        Some(dir) => {
+            let (disk, loaded) = disk::Disk::open(dir)
+                .map_err(|e| Failure::usage(format!("cannot use --data {}: {e}", dir.display())))?;
+            (Some(disk), loaded)
+        }
+    };
+    let log = debug::DecisionLog::open(args.log.as_deref())?;
+    let server = Server {
+        options,
+        dialect,
+        store: Store::new(dialect, disk),
+        credentials,
+        host_id: listen.to_string(),
+        listen,
+        allow_remote: args.allow_remote,
+        log,
+        file_seen: Mutex::default(),
+        last_errors: Mutex::default(),
+        requests: AtomicU64::new(0),
+        started: now_ms() / 1000,
+    };
+    let invalid = |what: &str, e: &corsmatch::ConfigError| {
+        eprintln!("corsmatch serve: {what}: {} {}: {}", e.status(), e.code(), e.message());
+        Failure::config(e)
+    };
+    for b in loaded {
+        let bucket = Bucket {
+            name: b.name.clone(),
+            meta: RwLock::new(b.meta),
+            cors: RwLock::new(Arc::new(CorsState::none(&options, server.store.next_version()))),
+            file: None,
+            objects: RwLock::default(),
+            uploads: Mutex::default(),
+        };
+        let bucket = server.store.insert_bucket(bucket).map_err(|e| Failure::usage(e.message.to_string()))?;
+        if let Some(doc) = b.cors {
+            let rules = cors::compile(&options, &doc).map_err(|e| invalid(&format!("--data bucket {}", b.name), &e))?;
+            cors::install(&server.store, &options, &bucket, rules.map(|r| (doc.as_slice(), r)));
+        }
+        for object in b.objects {
+            server.store.reserve(object.footprint()).map_err(|e| Failure::usage(e.message.to_string()))?;
+            server.store.put_object(&bucket, object);
+        }
+    }
+    let mut wanted: Vec<(String, Option<PathBuf>)> = args.buckets.iter().map(|a| bucket_arg(a)).collect();
+    if let Some(path) = &args.config {
+        wanted.push(("example".to_string(), Some(path.clone())));
+    }
+    let example = wanted.is_empty() && server.store.buckets().is_empty();
+    if example {
+        wanted.push(("example".to_string(), None));
+    }
+    for (name, file) in wanted {
+        if !dialect.valid_bucket_name(&name) {
+            return Err(Failure::usage(format!("--bucket {name}: not a valid {} bucket name", options.profile.name())));
+        }
+        let text: Option<Vec<u8>> = match &file {
+            Some(path) => {
+                Some(std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?)
+            }
+            None if example => Some(match options.profile {
+                Profile::Oss => OSS_EXAMPLE.as_bytes().to_vec(),
+                Profile::S3 => S3_EXAMPLE.as_bytes().to_vec(),
+            }),
+            None => None,
+        };
+        let bucket = match server.store.bucket(&name) {
+            // A bucket kept in --data that is also named on the command line takes its file.
+            Some(existing) if file.is_none() => existing,
+            _ => {
+                let acl = match server.store.bucket(&name) {
+                    Some(b) => b.acl(),
+                    None => Acl::parse(&args.bucket_acl).ok().flatten().unwrap_or(Acl::Private),
+                };
+                server.store.remove_bucket(&name);
+                server.create_bucket(&name, acl, file.clone()).map_err(|e| Failure::usage(e.message.to_string()))?
+            }
+        };
+        if let Some(text) = text {
+            let rules = cors::compile(&options, &text).map_err(|e| invalid(&format!("bucket {name}"), &e))?;
+            cors::install(&server.store, &options, &bucket, rules.map(|r| (text.as_slice(), r)));
+            if let Some(path) = &file {
+                store::lock(&server.file_seen).insert(name.clone(), text.clone());
+                if let Some(disk) = &server.store.disk {
+                    let doc = (!cors::is_empty_document(&text)).then_some(text.as_slice());
+                    disk.save_cors(&name, doc)
+                        .map_err(|e| Failure::usage(format!("cannot save {}: {e}", path.display())))?;
+                }
+            }
+        }
+    }
+    Ok(server)
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub fn run(args: ServeArgs) -> Result<(), Failure> {
+    if !args.allow_remote && !is_loopback(&args.addr) {
+        return Err(Failure::usage(format!(
+            "{} is not a loopback address; corsmatch serve is a debugging tool: add --allow-remote to listen there",
+            args.addr
+        )));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.addr)))?;
+        let addr = listener.local_addr().map_err(|e| Failure::usage(format!("cannot listen: {e}")))?;
+        let server = Arc::new(build(&args, addr)?);
+        let profile = server.options.profile.name();
+        println!("corsmatch serve: listening on http://{addr}");
+        println!(
+            "  profile {profile}; path style http://{addr}/BUCKET/KEY, virtual-hosted http://BUCKET.localhost:{}/KEY",
+            addr.port()
+        );
+        println!("  debug page: http://{addr}/_corsmatch/");
+        for b in server.store.buckets() {
+            let source = match &b.file {
+                Some(p) => format!("{} (reloaded when it changes)", p.display()),
+                None if b.cors().document.is_some() => "configured".to_string(),
+                None => "no CORS configuration".to_string(),
+            };
+            println!("  bucket {}: {source}", b.name);
+        }
+        match (&server.credentials, args.allow_remote) {
+            (None, _) => println!("  signatures are not verified (no --credentials): a signed request is the owner's"),
+            (Some(c), _) => println!("  signatures verified for access key {}", c.access_key),
+        }
+        if args.allow_remote {
+            println!("  --allow-remote: any Host is accepted; this is a debugging tool, not a storage server");
+        }
+        tokio::spawn(cors::watch(Arc::clone(&server)));
+        listen::serve(listener, app(server), shutdown_signal()).await;
+        println!("corsmatch serve: stopped");
+        Ok(())
+    })
+}
+
+mod listen;
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    eprintln!("corsmatch serve: shutting down");
+}
+
+// ---------------------------------------------------------------------------------------
+// The request pipeline
+
+/// What `context` found out about a request, for the CORS layer and the handlers.
+pub struct Routed {
+    pub route: Route,
+    pub bucket: Option<Arc<Bucket>>,
+    /// The bucket's configuration when the request arrived: the one every part of the
+    /// answer is decided by.
+    pub cors: Option<Arc<CorsState>>,
+    pub request_id: String,
+}
+
+pub fn app(server: Arc<Server>) -> Router {
+    let for_log = Arc::clone(&server);
+    let host_id = server.host_id.clone();
+    let profile = server.options.profile;
+    let cors = CorsLayer::new(move |parts: &Parts| {
+        let routed = parts.extensions.get::<Arc<Routed>>()?;
+        routed.route.bucket.as_ref()?;
+        let mut lookup = match (&routed.cors, &routed.route.key) {
+            (None, _) => Lookup::missing_bucket(profile),
+            (Some(c), None) => Lookup::new(c.rules.clone(), Target::Bucket),
+            (Some(c), Some(_)) => Lookup::new(c.rules.clone(), Target::Object),
+        };
+        lookup.request_id = Some(routed.request_id.clone());
+        lookup.host_id = Some(host_id.clone());
+        Some(lookup)
+    })
+    .on_decision(move |parts, req, d| for_log.log.record(parts, req, d));
+    debug::routes()
+        .fallback(dispatch)
+        .layer(cors)
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&server), context))
+        .with_state(server)
+}
+
+/// Whether `Host` names this server: loopback names and `*.localhost` on its port (a DNS
+/// rebinding page sends its own host name). Any host with `--allow-remote`.
+fn host_allowed(server: &Server, host: &str) -> bool {
+    if server.allow_remote {
+        return true;
+    }
+    let name = router::strip_port(host);
+    let port = &host[name.len()..];
+    let port_ok = match port.strip_prefix(':') {
+        Some(p) => p.parse::<u16>().ok() == Some(server.listen.port()),
+        None => port.is_empty() && server.listen.port() == 80,
+    };
+    let name = name.to_ascii_lowercase();
+    let name_ok = matches!(name.as_str(), "localhost" | "127.0.0.1" | "[::1]")
+        || name.ends_with(".localhost")
+        || name == server.listen.ip().to_string();
+    port_ok && name_ok
+}
+
+/// Gives each request its id, checks `Host`, routes it and takes the bucket's CORS snapshot;
+/// names the id and the configuration's version in the response.
+async fn context(State(server): State<Arc<Server>>, mut req: Request, next: Next) -> Response {
+    let id = server.next_request_id();
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let mut version = None;
+    let mut response = if debug::is_debug(req.uri().path()) {
+        if host_allowed(&server, &host) {
+            next.run(req).await
+        } else {
+            bad_host(&server, &host, &id)
+        }
+    } else if !host_allowed(&server, &host) {
+        bad_host(&server, &host, &id)
+    } else {
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+        match router::route(req.method(), &host, req.uri(), is_form) {
+            Err(code) => ApiError::new(server.dialect, code).into_response(&id, &server.host_id, false),
+            Ok(route) => {
+                let bucket = route.bucket.as_deref().and_then(|b| server.store.bucket(b));
+                let cors = bucket.as_ref().map(|b| b.cors());
+                version = Some(cors.as_ref().map_or(0, |c| c.version));
+                let routed = Routed { route, bucket, cors, request_id: id.clone() };
+                req.extensions_mut().insert(Arc::new(routed));
+                next.run(req).await
+            }
+        }
+    };
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert(server.dialect.request_id_header, v);
+    }
+    // A configuration change names the version it installed; every other response the one
+    // that decided it.
+    if let Some(v) = version {
+        headers.entry(VERSION_HEADER).or_insert(HeaderValue::from(v));
+    }
+    headers.insert(header::SERVER, HeaderValue::from_static("corsmatch"));
+    response
+}
+
+fn bad_host(server: &Server, host: &str, id: &str) -> Response {
+    let message = format!(
+        "Host {host:?} is not this server: use 127.0.0.1:{port}, localhost:{port} or BUCKET.localhost:{port} \
+         (corsmatch serve refuses other names, as a DNS-rebinding page would send; --allow-remote accepts any)",
+        port = server.listen.port()
+    );
+    ApiError::new(server.dialect, Code::InvalidArgument).message(message).into_response(id, &server.host_id, false)
+}
+
+/// What a handler gets: the request's head, who is asking, and the bucket.
+pub struct Ctx<'a> {
+    pub server: &'a Server,
+    pub d: &'static Dialect,
+    pub parts: &'a Parts,
+    pub routed: &'a Routed,
+    pub caller: Caller,
+}
+
+impl Ctx<'_> {
+    pub fn route(&self) -> &Route {
+        &self.routed.route
+    }
+
+    pub fn err(&self, code: Code) -> ApiError {
+        ApiError::new(self.d, code)
+    }
+
+    /// The bucket, or `NoSuchBucket`.
+    pub fn bucket(&self) -> ApiResult<&Arc<Bucket>> {
+        let name = self.route().bucket.as_deref().unwrap_or("");
+        self.routed.bucket.as_ref().ok_or_else(|| self.err(Code::NoSuchBucket).with("BucketName", name))
+    }
+
+    pub fn key(&self) -> &str {
+        self.route().key.as_deref().unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.parts.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The provider's header `x-amz-NAME` / `x-oss-NAME`.
+    pub fn provider_header(&self, name: &str) -> Option<&str> {
+        self.header(&format!("{}{name}", self.d.prefix))
+    }
+
+    pub fn is_owner(&self) -> bool {
+        self.caller == Caller::Owner
+    }
+}
+
+/// Every bucket and object operation: who is asking, then the operation.
+async fn dispatch(State(server): State<Arc<Server>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Some(routed) = parts.extensions.get::<Arc<Routed>>().cloned() else {
+        return ApiError::new(server.dialect, Code::MethodNotAllowed).into_response("", &server.host_id, false);
+    };
+    let head = parts.method == axum::http::Method::HEAD;
+    let result = handle(&server, &parts, &routed, body).await;
+    match result {
+        Ok(response) => response,
+        Err(e) => e.into_response(&routed.request_id, &server.host_id, head),
+    }
+}
+
+async fn handle(server: &Server, parts: &Parts, routed: &Routed, body: Body) -> ApiResult<Response> {
+    let d = server.dialect;
+    let route = &routed.route;
+    let caller = if route.op == Op::PostObject {
+        Caller::Anonymous // the form's policy signature decides, in post_object
+    } else {
+        let auth_req = auth::AuthRequest {
+            method: parts.method.as_str(),
+            uri: &parts.uri,
+            headers: &parts.headers,
+            resource: &route.resource(),
+            oss: d.oss(),
+        };
+        auth::authenticate(&auth_req, server.credentials.as_ref(), SystemTime::now())
+            .map_err(|e| ApiError::custom(e.status, e.code, e.message))?
+    };
+    let ctx = Ctx { server, d, parts, routed, caller };
+    acl::check(&ctx)?;
+    use Op::*;
+    match route.op {
+        ListBuckets => bucket::list_buckets(&ctx),
+        CreateBucket => bucket::create(&ctx, body).await,
+        HeadBucket => bucket::head(&ctx),
+        DeleteBucket => bucket::delete(&ctx),
+        ListObjects | ListObjectsV2 => bucket::list_objects(&ctx),
+        ListObjectVersions => bucket::list_versions(&ctx),
+        ListMultipartUploads => multipart::list_uploads(&ctx),
+        GetBucketLocation => bucket::location(&ctx),
+        GetBucketVersioning => bucket::versioning(&ctx),
+        GetBucketAcl => acl::get_bucket(&ctx),
+        PutBucketAcl => acl::put_bucket(&ctx, body).await,
+        PutBucketCors => cors_api::put(&ctx, body).await,
+        GetBucketCors => cors_api::get(&ctx),
+        DeleteBucketCors => cors_api::delete(&ctx),
+        DeleteObjects => object::delete_many(&ctx, body).await,
+        PostObject => post_object::post(&ctx, body).await,
+        PutObject => object::put(&ctx, body).await,
+        GetObject | HeadObject => object::get(&ctx),
+        DeleteObject => object::delete(&ctx),
+        GetObjectAcl => acl::get_object(&ctx),
+        PutObjectAcl => acl::put_object(&ctx, body).await,
+        CreateMultipartUpload => multipart::create(&ctx),
+        UploadPart => multipart::upload_part(&ctx, body).await,
+        CompleteMultipartUpload => multipart::complete(&ctx, body).await,
+        AbortMultipartUpload => multipart::abort(&ctx),
+        ListParts => multipart::list_parts(&ctx),
+        NotImplemented => Err(ctx.err(Code::NotImplemented)),
+        // Preflights are answered by the CORS layer; one that reaches here is for the
+        // service root, which has no CORS.
+        Preflight | MethodNotAllowed => Err(ctx.err(Code::MethodNotAllowed)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

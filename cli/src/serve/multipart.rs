@@ -1,0 +1,229 @@
+//! Multipart uploads: create, upload part, complete (S3's ETag: the MD5 of the parts' MD5s
+//! and `-N`), abort, list parts, list uploads. Unfinished uploads live in memory only: a
+//! restart forgets them, as it would any upload no client was told had finished.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::body::Body;
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::BytesMut;
+use md5::{Digest, Md5};
+
+use super::errors::{ApiError, ApiResult, Code};
+use super::limits::{MAX_OBJECT_BYTES, MAX_PARTS, MAX_UPLOADS, MAX_XML_BODY_BYTES};
+use super::object::{self, meta_from_headers};
+use super::store::{lock, Object, Part, Upload};
+use super::xml::{self, iso8601, Xml};
+use super::{body, now_ms, Ctx};
+
+fn upload_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let seed = std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), n);
+    format!("{:016X}{:016X}", now_ms() ^ seed.rotate_left(17), seed)
+}
+
+fn upload_param<'a>(ctx: &'a Ctx<'_>) -> &'a str {
+    ctx.route().query.get("uploadId").unwrap_or("")
+}
+
+fn no_such_upload(ctx: &Ctx<'_>) -> ApiError {
+    ctx.err(Code::NoSuchUpload).with("UploadId", upload_param(ctx))
+}
+
+fn ns(ctx: &Ctx<'_>) -> Option<&'static str> {
+    (!ctx.d.oss()).then_some(ctx.d.namespace)
+}
+
+pub fn create(ctx: &Ctx<'_>) -> ApiResult<Response> {
+    let bucket = ctx.bucket()?;
+    let key = object::key(ctx)?;
+    let meta = meta_from_headers(ctx, key, &ctx.parts.headers)?;
+    let upload = Upload { meta, initiated_ms: now_ms(), parts: BTreeMap::new() };
+    ctx.server.store.reserve(upload.footprint())?;
+    let id = upload_id();
+    {
+        let mut uploads = lock(&bucket.uploads);
+        if uploads.len() >= MAX_UPLOADS {
+            ctx.server.store.release(upload.footprint());
+            return Err(ctx.err(Code::InvalidRequest).message(format!(
+                "corsmatch serve keeps at most {MAX_UPLOADS} unfinished multipart uploads per bucket."
+            )));
+        }
+        uploads.insert(id.clone(), upload);
+    }
+    let mut x = Xml::new("InitiateMultipartUploadResult", ns(ctx));
+    x.elem("Bucket", &bucket.name).elem("Key", key).elem("UploadId", &id);
+    Ok(x.finish("InitiateMultipartUploadResult"))
+}
+
+pub async fn upload_part(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
+    let bucket = ctx.bucket()?;
+    let number =
+        ctx.route().query.get("partNumber").and_then(|n| n.parse::<u32>().ok()).filter(|n| (1..=MAX_PARTS).contains(n));
+    let Some(number) = number else {
+        return Err(ctx
+            .err(Code::InvalidArgument)
+            .message("Part number must be an integer between 1 and 10000, inclusive")
+            .with("ArgumentName", "partNumber")
+            .with("ArgumentValue", ctx.route().query.get("partNumber").unwrap_or("")));
+    };
+    if !lock(&bucket.uploads).contains_key(upload_param(ctx)) {
+        return Err(no_such_upload(ctx));
+    }
+    let payload = body::object(ctx, body, MAX_OBJECT_BYTES).await?;
+    let part = Part { md5: payload.md5, data: payload.data, modified_ms: now_ms() };
+    let size = part.data.len() + 64;
+    ctx.server.store.reserve(size)?;
+    let etag = part.etag();
+    {
+        let mut uploads = lock(&bucket.uploads);
+        let Some(upload) = uploads.get_mut(upload_param(ctx)) else {
+            ctx.server.store.release(size);
+            return Err(no_such_upload(ctx));
+        };
+        if let Some(old) = upload.parts.insert(number, part) {
+            ctx.server.store.release(old.data.len() + 64);
+        }
+    }
+    let mut r = StatusCode::OK.into_response();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    for (n, v) in &payload.checksums {
+        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(n.as_bytes()), HeaderValue::from_str(v)) {
+            r.headers_mut().insert(n, v);
+        }
+    }
+    Ok(r)
+}
+
+fn unquote(etag: &str) -> &str {
+    etag.trim().trim_matches('"')
+}
+
+pub async fn complete(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
+    let bucket = ctx.bucket()?;
+    let key = object::key(ctx)?;
+    let doc = body::read(ctx, body, MAX_XML_BODY_BYTES, Code::MalformedXML).await?;
+    let parsed = xml::parse(&doc).ok_or_else(|| ctx.err(Code::MalformedXML))?;
+    let root = parsed.root_element();
+    if root.tag_name().name() != "CompleteMultipartUpload" {
+        return Err(ctx.err(Code::MalformedXML));
+    }
+    let mut wanted = Vec::new();
+    for p in xml::children(root, "Part") {
+        let number = xml::child_text(p, "PartNumber").and_then(|n| n.trim().parse::<u32>().ok());
+        let etag = xml::child_text(p, "ETag");
+        match (number, etag) {
+            (Some(n), Some(e)) => wanted.push((n, unquote(e).to_ascii_lowercase())),
+            _ => return Err(ctx.err(Code::MalformedXML)),
+        }
+    }
+    if wanted.is_empty() {
+        return Err(ctx.err(Code::MalformedXML));
+    }
+    if wanted.windows(2).any(|w| w[0].0 >= w[1].0) {
+        return Err(ctx.err(Code::InvalidPartOrder).with("UploadId", upload_param(ctx)));
+    }
+    let upload = {
+        let mut uploads = lock(&bucket.uploads);
+        let upload = uploads.get(upload_param(ctx)).ok_or_else(|| no_such_upload(ctx))?;
+        for (i, (n, etag)) in wanted.iter().enumerate() {
+            let part = upload.parts.get(n).filter(|p| hex::encode(p.md5) == *etag);
+            let Some(part) = part else {
+                return Err(ctx
+                    .err(Code::InvalidPart)
+                    .with("UploadId", upload_param(ctx))
+                    .with("PartNumber", n.to_string()));
+            };
+            if i + 1 < wanted.len() && part.data.len() < ctx.d.min_part_size {
+                return Err(ctx
+                    .err(Code::EntityTooSmall)
+                    .with("ProposedSize", part.data.len().to_string())
+                    .with("MinSizeAllowed", ctx.d.min_part_size.to_string()));
+            }
+        }
+        uploads.remove(upload_param(ctx)).ok_or_else(|| no_such_upload(ctx))?
+    };
+    let released = upload.footprint();
+    let mut data = BytesMut::new();
+    let mut md5s = Md5::new();
+    for (n, _) in &wanted {
+        let part = &upload.parts[n];
+        data.extend_from_slice(&part.data);
+        md5s.update(part.md5);
+    }
+    let mut meta = upload.meta;
+    meta.key = key.to_string();
+    meta.modified_ms = now_ms();
+    meta.etag = format!("\"{}-{}\"", hex::encode(md5s.finalize()), wanted.len());
+    let etag = meta.etag.clone();
+    let stored = object::store(ctx, bucket, Object { meta, data: data.freeze() });
+    ctx.server.store.release(released);
+    stored?;
+    let mut x = Xml::new("CompleteMultipartUploadResult", ns(ctx));
+    let location = format!("http://{}/{}/{}", ctx.server.listen, bucket.name, key);
+    x.elem("Location", location).elem("Bucket", &bucket.name).elem("Key", key).elem("ETag", &etag);
+    Ok(x.finish("CompleteMultipartUploadResult"))
+}
+
+pub fn abort(ctx: &Ctx<'_>) -> ApiResult<Response> {
+    let bucket = ctx.bucket()?;
+    let upload = lock(&bucket.uploads).remove(upload_param(ctx)).ok_or_else(|| no_such_upload(ctx))?;
+    ctx.server.store.release(upload.footprint());
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub fn list_parts(ctx: &Ctx<'_>) -> ApiResult<Response> {
+    let bucket = ctx.bucket()?;
+    let q = &ctx.route().query;
+    let marker = q.get("part-number-marker").and_then(|m| m.parse::<u32>().ok()).unwrap_or(0);
+    let max = q.get("max-parts").and_then(|m| m.parse::<usize>().ok()).unwrap_or(1000).min(1000);
+    let uploads = lock(&bucket.uploads);
+    let upload = uploads.get(upload_param(ctx)).ok_or_else(|| no_such_upload(ctx))?;
+    let parts: Vec<_> = upload.parts.range(marker + 1..).take(max + 1).collect();
+    let truncated = parts.len() > max;
+    let mut x = Xml::new("ListPartsResult", ns(ctx));
+    x.elem("Bucket", &bucket.name)
+        .elem("Key", &upload.meta.key)
+        .elem("UploadId", upload_param(ctx))
+        .elem("PartNumberMarker", marker.to_string());
+    if let Some((n, _)) = parts.iter().take(max).next_back() {
+        x.elem("NextPartNumberMarker", n.to_string());
+    }
+    x.elem("MaxParts", max.to_string()).elem("IsTruncated", truncated.to_string());
+    for (n, p) in parts.iter().take(max) {
+        x.open("Part")
+            .elem("PartNumber", n.to_string())
+            .elem("LastModified", iso8601(p.modified_ms))
+            .elem("ETag", p.etag())
+            .elem("Size", p.data.len().to_string())
+            .close("Part");
+    }
+    Ok(x.finish("ListPartsResult"))
+}
+
+pub fn list_uploads(ctx: &Ctx<'_>) -> ApiResult<Response> {
+    let bucket = ctx.bucket()?;
+    let prefix = ctx.route().query.get("prefix").unwrap_or("");
+    let uploads = lock(&bucket.uploads);
+    let mut x = Xml::new("ListMultipartUploadsResult", ns(ctx));
+    x.elem("Bucket", &bucket.name)
+        .elem("KeyMarker", "")
+        .elem("UploadIdMarker", "")
+        .elem("Prefix", prefix)
+        .elem("MaxUploads", "1000")
+        .elem("IsTruncated", "false");
+    for (id, u) in uploads.iter().filter(|(_, u)| u.meta.key.starts_with(prefix)).take(1000) {
+        x.open("Upload")
+            .elem("Key", &u.meta.key)
+            .elem("UploadId", id)
+            .elem("StorageClass", "STANDARD")
+            .elem("Initiated", iso8601(u.initiated_ms))
+            .close("Upload");
+    }
+    Ok(x.finish("ListMultipartUploadsResult"))
+}
