@@ -19,6 +19,7 @@ mod acl;
 mod auth;
 mod body;
 mod bucket;
+mod clock;
 mod cors;
 mod cors_api;
 mod debug;

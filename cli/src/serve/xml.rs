@@ -1,8 +1,6 @@
 //! The XML of the answers (listings, upload results) and of small request documents
 //! (CompleteMultipartUpload, Delete, AccessControlPolicy), and the dates both use.
 
-use std::time::{Duration, UNIX_EPOCH};
-
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use corsmatch::render::escape_into;
@@ -64,28 +62,8 @@ pub fn xml_response(status: StatusCode, body: String) -> Response {
     r
 }
 
-/// `2025-01-31T12:00:00.000Z`, as listings give LastModified: whole seconds, and oss2 accepts
-/// no other form.
-pub fn iso8601(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z", rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
-/// `Fri, 31 Jan 2025 12:00:00 GMT`, as `Last-Modified` gives it.
-pub fn http_date(ms: u64) -> String {
-    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_millis(ms / 1000 * 1000))
-}
+// The dates, for the modules that write them next to the XML.
+pub use super::clock::{http_date, iso8601};
 
 /// Parses a small request document: no DTD, UTF-8. `None` when it is not well-formed.
 pub fn parse(bytes: &[u8]) -> Option<roxmltree::Document<'_>> {
@@ -105,17 +83,4 @@ pub fn children<'a, 'input>(
 /// The text of the first child element `name`.
 pub fn child_text<'a>(node: roxmltree::Node<'a, '_>, name: &'static str) -> Option<&'a str> {
     children(node, name).next().map(|c| c.text().unwrap_or(""))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates() {
-        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso8601(1_738_324_800_123), "2025-01-31T12:00:00.000Z");
-        assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(http_date(1_738_324_800_123), "Fri, 31 Jan 2025 12:00:00 GMT");
-    }
 }
