@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 CORSMATCH := target/release/corsmatch
 
-.PHONY: demo serve build test test-rust lint-rust fmt test-c test-go test-py test-e2e test-fuzz fuzz bench bench-c bench-go bench-py ratio
+.PHONY: demo serve build test test-rust lint-rust fmt test-c test-go test-py test-e2e test-clients test-fuzz fuzz bench bench-c bench-go bench-py ratio
 
 demo: build
 	@echo "== corsmatch eval: examples/requests.jsonl against examples/oss-web-upload.xml (oss)"
@@ -41,11 +41,15 @@ test-py:
 test-e2e:
 	bash e2e/run-tests.sh
 
+# corsmatch serve driven by boto3, oss2 and the AWS CLI; load, faults and hostile input.
+test-clients:
+	bash e2e/clients/run-tests.sh
+
 # Each fuzz target for FUZZ_SECONDS (30 by default), after replaying every kept crash.
 test-fuzz:
 	bash fuzz/run-tests.sh
 
-test: lint-rust test-rust test-c test-go test-py test-e2e test-fuzz
+test: lint-rust test-rust test-c test-go test-py test-e2e test-clients test-fuzz
 
 # Longer fuzzing: make fuzz FUZZ_SECONDS=600
 fuzz:

@@ -148,6 +148,45 @@ pub fn decode_chunked(raw: &[u8]) -> Option<(Bytes, Vec<(String, String)>)> {
     Some((out.freeze(), trailers))
 }
 
+/// A request body that records whether it was read to its end. A response sent before that
+/// leaves the connection unusable, and hyper closes it: the response must say so
+/// (`Connection: close`, RFC 9112 §9.6), or the client's next request on it fails.
+pub struct Tracked {
+    inner: Body,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Tracked {
+    pub fn new(inner: Body) -> (Tracked, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(http_body::Body::is_end_stream(&inner)));
+        (Tracked { inner, done: std::sync::Arc::clone(&done) }, done)
+    }
+}
+
+impl http_body::Body for Tracked {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if let std::task::Poll::Ready(None) = polled {
+            self.done.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
 
 use super::errors::{ApiResult, Code};
 use super::limits::{MAX_KEYS, MAX_XML_BODY_BYTES};
@@ -161,10 +162,21 @@ fn max_keys(ctx: &Ctx<'_>) -> ApiResult<usize> {
     }
 }
 
-/// `encoding-type=url`: keys and prefixes percent-encoded in the answer.
-fn encoder(ctx: &Ctx<'_>) -> impl Fn(&str) -> String {
-    let url = ctx.route().query.get("encoding-type") == Some("url");
-    move |s: &str| {
+/// `encoding-type=url`: keys and prefixes percent-encoded in the answer; any other encoding
+/// is refused.
+fn encoder(ctx: &Ctx<'_>) -> ApiResult<impl Fn(&str) -> String> {
+    let url = match ctx.route().query.get("encoding-type") {
+        None => false,
+        Some(e) if e.eq_ignore_ascii_case("url") => true,
+        Some(e) => {
+            return Err(ctx
+                .err(Code::InvalidArgument)
+                .message("Invalid Encoding Method specified in Request")
+                .with("ArgumentName", "encoding-type")
+                .with("ArgumentValue", e))
+        }
+    };
+    Ok(move |s: &str| {
         if url {
             const SET: &percent_encoding::AsciiSet =
                 &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
@@ -172,7 +184,25 @@ fn encoder(ctx: &Ctx<'_>) -> impl Fn(&str) -> String {
         } else {
             s.to_string()
         }
-    }
+    })
+}
+
+/// ListObjectsV2's continuation token: the last key given, opaque to the client.
+fn token_for(key: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
+}
+
+fn key_of_token(ctx: &Ctx<'_>, token: &str) -> ApiResult<String> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|k| String::from_utf8(k).ok())
+        .ok_or_else(|| {
+            ctx.err(Code::InvalidArgument)
+                .message("The continuation token provided is incorrect")
+                .with("ArgumentName", "continuation-token")
+                .with("ArgumentValue", token)
+        })
 }
 
 pub fn list_objects(ctx: &Ctx<'_>) -> ApiResult<Response> {
@@ -182,9 +212,14 @@ pub fn list_objects(ctx: &Ctx<'_>) -> ApiResult<Response> {
     let delimiter = q.get("delimiter").unwrap_or("");
     let max = max_keys(ctx)?;
     let token = q.get("continuation-token");
-    let after = if v2 { token.or(q.get("start-after")).unwrap_or("") } else { q.get("marker").unwrap_or("") };
+    let enc = encoder(ctx)?;
+    let after = match (v2, token) {
+        (true, Some(t)) => key_of_token(ctx, t)?,
+        (true, None) => q.get("start-after").unwrap_or("").to_string(),
+        (false, _) => q.get("marker").unwrap_or("").to_string(),
+    };
+    let after = after.as_str();
     let page = page(ctx, prefix, delimiter, after, max)?;
-    let enc = encoder(ctx);
     let ns = (!ctx.d.oss()).then_some(ctx.d.namespace);
     let mut x = Xml::new("ListBucketResult", ns);
     x.elem("Name", &ctx.bucket()?.name).elem("Prefix", enc(prefix));
@@ -210,7 +245,7 @@ pub fn list_objects(ctx: &Ctx<'_>) -> ApiResult<Response> {
     if page.truncated {
         let next = page.last.clone().unwrap_or_default();
         if v2 {
-            x.elem("NextContinuationToken", next);
+            x.elem("NextContinuationToken", token_for(&next));
         } else {
             x.elem("NextMarker", enc(&next));
         }
@@ -242,8 +277,8 @@ pub fn list_versions(ctx: &Ctx<'_>) -> ApiResult<Response> {
     let delimiter = q.get("delimiter").unwrap_or("");
     let after = q.get("key-marker").unwrap_or("");
     let max = max_keys(ctx)?;
+    let enc = encoder(ctx)?;
     let page = page(ctx, prefix, delimiter, after, max)?;
-    let enc = encoder(ctx);
     let mut x = Xml::new("ListVersionsResult", (!ctx.d.oss()).then_some(ctx.d.namespace));
     x.elem("Name", &ctx.bucket()?.name)
         .elem("Prefix", enc(prefix))

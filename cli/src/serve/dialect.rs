@@ -22,6 +22,8 @@ pub struct Dialect {
     pub object_acl_inherits: bool,
     /// The root element namespace of the provider's XML answers.
     pub namespace: &'static str,
+    /// User metadata per object, names (without the prefix) and values (S3 2 KB, OSS 8 KB).
+    pub max_metadata_bytes: usize,
 }
 
 pub const S3: Dialect = Dialect {
@@ -33,6 +35,7 @@ pub const S3: Dialect = Dialect {
     min_part_size: 5 << 20,
     object_acl_inherits: false,
     namespace: "http://s3.amazonaws.com/doc/2006-03-01/",
+    max_metadata_bytes: 2 << 10,
 };
 
 pub const OSS: Dialect = Dialect {
@@ -44,6 +47,7 @@ pub const OSS: Dialect = Dialect {
     min_part_size: 100 << 10,
     object_acl_inherits: true,
     namespace: "http://doc.oss-cn-hangzhou.aliyuncs.com",
+    max_metadata_bytes: 8 << 10,
 };
 
 impl Dialect {

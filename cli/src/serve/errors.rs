@@ -57,6 +57,7 @@ codes! {
     NoSuchKey 404 "The specified key does not exist." "The specified key does not exist.";
     NoSuchUpload 404 "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed." "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.";
     NotImplemented 501 "A header you provided implies functionality that is not implemented" "A header you provided implies functionality that is not implemented.";
+    PreconditionFailed 412 "At least one of the pre-conditions you specified did not hold" "At least one of the pre-conditions you specified did not hold.";
     RequestTimeout 400 "Your socket connection to the server was not read from or written to within the timeout period." "Your socket connection to the server was not read from or written to within the timeout period.";
     TooManyBuckets 400 "You have attempted to create more buckets than allowed" "You have attempted to create more buckets than allowed.";
     XAmzContentSHA256Mismatch 400 "The provided 'x-amz-content-sha256' header does not match what was computed." "The provided 'x-oss-content-sha256' header does not match what was computed.";

@@ -16,8 +16,6 @@ pub const MAX_XML_BODY_BYTES: usize = 2 << 20;
 pub const MAX_FORM_BYTES: usize = MAX_OBJECT_BYTES + (1 << 20);
 /// The longest key (OSS's and S3's limit, in bytes).
 pub const MAX_KEY_BYTES: usize = 1024;
-/// User metadata per object: S3 allows 2 KB, OSS 8 KB; the larger bound, so both fit.
-pub const MAX_METADATA_BYTES: usize = 8 << 10;
 /// Buckets per server (S3's default account quota is 100; OSS's 100 as well).
 pub const MAX_BUCKETS: usize = 1000;
 /// Unfinished multipart uploads per server: each one holds parts in memory.

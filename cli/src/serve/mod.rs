@@ -417,8 +417,11 @@ fn host_allowed(server: &Server, host: &str) -> bool {
 
 /// Gives each request its id, checks `Host`, routes it and takes the bucket's CORS snapshot;
 /// names the id and the configuration's version in the response.
-async fn context(State(server): State<Arc<Server>>, mut req: Request, next: Next) -> Response {
+async fn context(State(server): State<Arc<Server>>, req: Request, next: Next) -> Response {
     let id = server.next_request_id();
+    let (parts, body) = req.into_parts();
+    let (body, body_read) = body::Tracked::new(body);
+    let mut req = Request::from_parts(parts, Body::new(body));
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let mut version = None;
     let mut response = if debug::is_debug(req.uri().path()) {
@@ -430,12 +433,7 @@ async fn context(State(server): State<Arc<Server>>, mut req: Request, next: Next
     } else if !host_allowed(&server, &host) {
         bad_host(&server, &host, &id)
     } else {
-        let is_form = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
-        match router::route(req.method(), &host, req.uri(), is_form) {
+        match router::route(req.method(), &host, req.uri()) {
             Err(code) => ApiError::new(server.dialect, code).into_response(&id, &server.host_id, false),
             Ok(route) => {
                 let bucket = route.bucket.as_deref().and_then(|b| server.store.bucket(b));
@@ -457,6 +455,9 @@ async fn context(State(server): State<Arc<Server>>, mut req: Request, next: Next
         headers.entry(VERSION_HEADER).or_insert(HeaderValue::from(v));
     }
     headers.insert(header::SERVER, HeaderValue::from_static("corsmatch"));
+    if !body_read.load(Ordering::Relaxed) {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     response
 }
 

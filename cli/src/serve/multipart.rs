@@ -167,7 +167,14 @@ pub async fn complete(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
     let mut x = Xml::new("CompleteMultipartUploadResult", ns(ctx));
     let location = format!("http://{}/{}/{}", ctx.server.listen, bucket.name, key);
     x.elem("Location", location).elem("Bucket", &bucket.name).elem("Key", key).elem("ETag", &etag);
-    Ok(x.finish("CompleteMultipartUploadResult"))
+    let mut r = x.finish("CompleteMultipartUploadResult");
+    // OSS also names the ETag in a header, the only place oss2 reads it; S3 in the body only.
+    if ctx.d.oss() {
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            r.headers_mut().insert(header::ETAG, v);
+        }
+    }
+    Ok(r)
 }
 
 pub fn abort(ctx: &Ctx<'_>) -> ApiResult<Response> {

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
 use super::errors::{ApiResult, Code};
-use super::limits::{MAX_KEY_BYTES, MAX_METADATA_BYTES, MAX_OBJECT_BYTES, MAX_XML_BODY_BYTES};
+use super::limits::{MAX_KEY_BYTES, MAX_OBJECT_BYTES, MAX_XML_BODY_BYTES};
 use super::store::{Acl, Bucket, Object, ObjectMeta};
 use super::xml::{self, http_date, Xml};
 use super::{acl, body, now_ms, Ctx};
@@ -33,7 +33,7 @@ pub fn meta_from_headers(ctx: &Ctx<'_>, key: &str, headers: &HeaderMap) -> ApiRe
             meta.push((name.as_str().to_string(), value));
         }
     }
-    if bytes > MAX_METADATA_BYTES {
+    if bytes > ctx.d.max_metadata_bytes {
         return Err(ctx.err(Code::MetadataTooLarge));
     }
     let acl = acl::from_header(ctx, true)?.unwrap_or(None);

@@ -9,7 +9,7 @@ use bytes::Bytes;
 
 use super::auth::{self, Caller};
 use super::errors::{ApiError, ApiResult, Code};
-use super::limits::{MAX_FORM_BYTES, MAX_KEY_BYTES, MAX_METADATA_BYTES, MAX_OBJECT_BYTES};
+use super::limits::{MAX_FORM_BYTES, MAX_KEY_BYTES, MAX_OBJECT_BYTES};
 use super::object::{self, new_meta};
 use super::store::{Acl, Object};
 use super::xml::Xml;
@@ -89,7 +89,15 @@ pub async fn post(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
         ctx.err(Code::MalformedPOSTRequest)
             .message(format!("The body of your POST request is not well-formed multipart/form-data: {why}."))
     };
-    let boundary = ctx.header("content-type").and_then(boundary).ok_or_else(|| malformed("no boundary"))?;
+    let content_type = ctx.header("content-type").unwrap_or("");
+    let is_form = content_type.trim_start().to_ascii_lowercase().starts_with("multipart/form-data");
+    if !is_form {
+        // S3's recorded answer to a POST that is not a form.
+        return Err(ctx
+            .err(Code::PreconditionFailed)
+            .with("Condition", "Bucket POST must be of the enclosure-type multipart/form-data"));
+    }
+    let boundary = boundary(content_type).ok_or_else(|| malformed("no boundary"))?;
     let raw = body::read(ctx, body, MAX_FORM_BYTES, Code::EntityTooLarge).await?;
     let parts = parse_form(&raw, &boundary).map_err(malformed)?;
     drop(raw);
@@ -123,7 +131,8 @@ pub async fn post(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
         .filter(|p| p.name.to_ascii_lowercase().starts_with(ctx.d.meta_prefix))
         .map(|p| (p.name.to_ascii_lowercase(), String::from_utf8_lossy(&p.data).into_owned()))
         .collect();
-    if meta.iter().map(|(n, v)| n.len() + v.len()).sum::<usize>() > MAX_METADATA_BYTES {
+    let meta_bytes: usize = meta.iter().map(|(n, v)| n.len() - ctx.d.meta_prefix.len() + v.len()).sum();
+    if meta_bytes > ctx.d.max_metadata_bytes {
         return Err(ctx.err(Code::MetadataTooLarge));
     }
     let acl_field = if ctx.d.oss() { "x-oss-object-acl" } else { "acl" };

@@ -151,7 +151,7 @@ fn decode(segment: &str) -> Result<String, Code> {
 }
 
 /// Resolves a request. `host` is the `Host` header (already checked by the caller).
-pub fn route(method: &Method, host: &str, uri: &Uri, is_form: bool) -> Result<Route, Code> {
+pub fn route(method: &Method, host: &str, uri: &Uri) -> Result<Route, Code> {
     let query = Query::parse(uri.query());
     let path = uri.path();
     let path = path.strip_prefix('/').unwrap_or(path);
@@ -164,11 +164,11 @@ pub fn route(method: &Method, host: &str, uri: &Uri, is_form: bool) -> Result<Ro
         },
     };
     let key = if key.is_empty() { None } else { Some(decode(key)?) };
-    let op = operation(method, bucket.is_some(), key.is_some(), &query, is_form);
+    let op = operation(method, bucket.is_some(), key.is_some(), &query);
     Ok(Route { bucket, key, op, query })
 }
 
-fn operation(method: &Method, bucket: bool, key: bool, q: &Query, is_form: bool) -> Op {
+fn operation(method: &Method, bucket: bool, key: bool, q: &Query) -> Op {
     use Op::*;
     if *method == Method::OPTIONS {
         return if bucket { Preflight } else { MethodNotAllowed };
@@ -204,7 +204,8 @@ fn operation(method: &Method, bucket: bool, key: bool, q: &Query, is_form: bool)
             "HEAD" => HeadBucket,
             "PUT" => CreateBucket,
             "DELETE" => DeleteBucket,
-            "POST" if is_form => PostObject,
+            // PostObject; a body that is not a form gets its error there.
+            "POST" => PostObject,
             _ => MethodNotAllowed,
         };
     }
@@ -237,7 +238,7 @@ mod tests {
     use super::*;
 
     fn r(method: &str, host: &str, uri: &str) -> Route {
-        route(&method.parse().unwrap(), host, &uri.parse().unwrap(), false).unwrap()
+        route(&method.parse().unwrap(), host, &uri.parse().unwrap()).unwrap()
     }
 
     #[test]
@@ -253,7 +254,7 @@ mod tests {
         assert_eq!(r("PUT", "localhost:9000", "/b1").op, Op::CreateBucket);
         assert_eq!(r("PUT", "localhost:9000", "/b1/").op, Op::CreateBucket);
         assert_eq!(r("GET", "[::1]:9000", "/b1/k//x").key.as_deref(), Some("k//x"));
-        assert!(route(&Method::GET, "h", &"/b/%FF".parse().unwrap(), false).is_err());
+        assert!(route(&Method::GET, "h", &"/b/%FF".parse().unwrap()).is_err());
         assert_eq!(strip_port("[::1]:80"), "[::1]");
         assert_eq!(virtual_bucket("localhost:80"), None);
         assert_eq!(virtual_bucket(".localhost"), None);
@@ -274,7 +275,7 @@ mod tests {
         assert_eq!(r("OPTIONS", "h", "/b/k").op, Op::Preflight);
         assert_eq!(r("OPTIONS", "h", "/").op, Op::MethodNotAllowed);
         assert_eq!(r("CONNECT", "h", "/").op, Op::MethodNotAllowed);
-        assert_eq!(r("POST", "h", "/b").op, Op::MethodNotAllowed);
-        assert_eq!(route(&Method::POST, "h", &"/b".parse().unwrap(), true).unwrap().op, Op::PostObject);
+        assert_eq!(r("POST", "h", "/b").op, Op::PostObject);
+        assert_eq!(r("POST", "h", "/b/k").op, Op::MethodNotAllowed);
     }
 }

@@ -113,6 +113,10 @@ async fn buckets_through_the_api() {
         .await;
     assert_eq!(element(&l, "Key").as_deref(), Some("c"), "{l}");
     assert_eq!(element(&l, "KeyCount").as_deref(), Some("1"));
+    let r = send(&s, "GET", "/bk1?list-type=2&continuation-token=garbage%21", &[], b"").await;
+    assert_eq!(code(r).await, (400, Some("InvalidArgument".into())));
+    let r = send(&s, "GET", "/bk1?encoding-type=foo", &[], b"").await;
+    assert_eq!(code(r).await, (400, Some("InvalidArgument".into())));
     let l = text(send(&s, "GET", "/bk1?prefix=a/&marker=a/1", &[], b"").await).await;
     assert_eq!(element(&l, "Key").as_deref(), Some("a/2"), "{l}");
     let r = send(&s, "GET", "/bk1?max-keys=x", &[], b"").await;
@@ -326,7 +330,9 @@ async fn multipart_uploads() {
     assert_eq!(code(r).await.1.as_deref(), Some("InvalidPart"), "wrong ETag");
     let r = send(&s, "POST", &uri, &[auth], complete((1, &etag1), (2, &etag2)).as_bytes()).await;
     assert_eq!(r.status(), 200);
+    let header_etag = h(&r, "etag").map(str::to_string);
     let etag = element(&text(r).await, "ETag").unwrap();
+    assert_eq!(header_etag.as_deref(), Some(etag.as_str()), "oss2 reads the header");
     assert!(etag.ends_with("-2\""), "{etag}");
     let r = send(&s, "GET", "/bk1/big", &[auth], b"").await;
     assert_eq!(h(&r, "x-oss-object-type"), Some("Multipart"));
@@ -370,6 +376,8 @@ async fn post_object_form() {
         let r = send(&s, "POST", "/bk1", &[ct], bad.as_bytes()).await;
         assert_eq!(r.status(), 400, "{bad:?}");
     }
+    let r = send(&s, "POST", "/bk1", &[("content-type", "application/x-www-form-urlencoded")], b"key=k&file=x").await;
+    assert_eq!(code(r).await, (412, Some("PreconditionFailed".into())));
     let private = server(&["--bucket", "bk1"]);
     assert_eq!(
         code(send(&private, "POST", "/bk1", &[ct], body.as_bytes()).await).await.1.as_deref(),
@@ -398,6 +406,11 @@ async fn host_is_checked_and_odd_requests_get_errors() {
     let r = app(Arc::clone(&s)).oneshot(connect.body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(r.status(), 405);
     assert_eq!(send(&s, "OPTIONS", "/", &[("origin", "https://x.test")], b"").await.status(), 405);
+    // An answer that leaves the body unread says the connection ends with it.
+    let r = send(&s, "PUT", "/example?cors", &[], b"<CORSConfiguration/>").await;
+    assert_eq!((r.status().as_u16(), h(&r, "connection")), (403, Some("close")));
+    let r = send(&s, "GET", "/example/k", &[], b"").await;
+    assert_eq!(h(&r, "connection"), None);
 }
 
 #[tokio::test]
