@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Body;
-use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
 use md5::{Digest, Md5};
@@ -88,16 +88,7 @@ pub async fn upload_part(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
             ctx.server.store.release(old.data.len() + 64);
         }
     }
-    let mut r = StatusCode::OK.into_response();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        r.headers_mut().insert(header::ETAG, v);
-    }
-    for (n, v) in &payload.checksums {
-        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(n.as_bytes()), HeaderValue::from_str(v)) {
-            r.headers_mut().insert(n, v);
-        }
-    }
-    Ok(r)
+    Ok(object::etag_response(&etag, &payload.checksums))
 }
 
 fn unquote(etag: &str) -> &str {

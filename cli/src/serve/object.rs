@@ -75,17 +75,23 @@ pub fn store(ctx: &Ctx<'_>, bucket: &Bucket, object: Object) -> ApiResult<()> {
     Ok(())
 }
 
-fn etag_response(etag: &str, checksums: &[(String, String)]) -> Response {
+/// Adds stored `(name, value)` pairs (metadata, checksums) to a response's headers.
+fn add_headers(h: &mut HeaderMap, pairs: &[(String, String)]) {
+    for (n, v) in pairs {
+        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(n.as_bytes()), HeaderValue::from_str(v)) {
+            h.append(n, v);
+        }
+    }
+}
+
+/// 200 with the ETag and the verified checksums: PutObject's and UploadPart's answer.
+pub fn etag_response(etag: &str, checksums: &[(String, String)]) -> Response {
     let mut r = StatusCode::OK.into_response();
     let h = r.headers_mut();
     if let Ok(v) = HeaderValue::from_str(etag) {
         h.insert(header::ETAG, v);
     }
-    for (n, v) in checksums {
-        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(n.as_bytes()), HeaderValue::from_str(v)) {
-            h.insert(n, v);
-        }
-    }
+    add_headers(h, checksums);
     r
 }
 
@@ -185,22 +191,14 @@ pub fn get(ctx: &Ctx<'_>) -> ApiResult<Response> {
     // An object is whatever anyone uploaded: never let it run as a page of this origin.
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
-    for (n, v) in &object.meta.meta {
-        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(n.as_bytes()), HeaderValue::from_str(v)) {
-            h.append(n, v);
-        }
-    }
+    add_headers(h, &object.meta.meta);
     if ctx.d.oss() {
         let kind = if object.meta.etag.contains('-') { "Multipart" } else { "Normal" };
         h.insert("x-oss-object-type", HeaderValue::from_static(kind));
     }
     // Checksums only when asked for and for the whole object, as S3 gives them.
     if range.is_none() && ctx.header("x-amz-checksum-mode").is_some_and(|m| m.eq_ignore_ascii_case("ENABLED")) {
-        for (n, v) in &object.meta.checksums {
-            if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(n.as_bytes()), HeaderValue::from_str(v)) {
-                h.insert(n, v);
-            }
-        }
+        add_headers(h, &object.meta.checksums);
     }
     Ok(r)
 }
