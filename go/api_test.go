@@ -225,6 +225,99 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// TestInvalidHeaderValue: a CR, LF or NUL anywhere in a request string is refused with
+// ErrInvalidHeaderValue by every method that takes that string (the Origin and the ACRH items
+// are echoed into response headers: "https://a.example.com\r\nSet-Cookie: x=1" would split
+// the response). The same value without the byte is answered.
+func TestInvalidHeaderValue(t *testing.T) {
+	rs := example(t)
+	_, cerr := Compile([]byte("<CORSConfiguration/>"), OSS, nil)
+	var configErr *ConfigError
+	if !errors.As(cerr, &configErr) {
+		t.Fatalf("want a *ConfigError, got %v", cerr)
+	}
+	good := func() Request {
+		return Request{Method: "PUT", Origin: String("https://www.example.com"), ACRM: String("PUT"),
+			ACRH: String("content-type, x-oss-meta-a"), RequestID: "req-1", HostID: "host-1"}
+	}
+	type call struct {
+		name string
+		run  func(Request) error
+	}
+	preflight := call{"Preflight", func(r Request) error {
+		d, err := rs.Preflight(r)
+		if err == nil && (d.Status != 200 || d.Rule != 0) {
+			return fmt.Errorf("status %d rule %d", d.Status, d.Rule)
+		}
+		return err
+	}}
+	actual := call{"Actual", func(r Request) error {
+		d, err := rs.Actual(r)
+		if err != nil {
+			return err
+		}
+		if v, _ := d.Header("Access-Control-Allow-Origin"); d.Rule != 0 || v != *r.Origin {
+			return fmt.Errorf("rule %d allow-origin %q", d.Rule, v)
+		}
+		return nil
+	}}
+	explain := call{"Explain", func(r Request) error {
+		e, err := rs.Explain(r)
+		if err == nil && (e.Winner == nil || *e.Winner != 0) {
+			return fmt.Errorf("winner %v", e.Winner)
+		}
+		return err
+	}}
+	xml := call{"ConfigError.XML", func(r Request) error {
+		if configErr.XML(r.RequestID, r.HostID) == "" {
+			return ErrInvalidHeaderValue
+		}
+		return nil
+	}}
+	fields := []struct {
+		name  string
+		value func(*Request) *string
+		calls []call
+	}{
+		{"Method", func(r *Request) *string { return &r.Method }, []call{actual, explain}},
+		{"Origin", func(r *Request) *string { return r.Origin }, []call{preflight, actual, explain}},
+		{"ACRM", func(r *Request) *string { return r.ACRM }, []call{preflight, actual, explain}},
+		{"ACRH", func(r *Request) *string { return r.ACRH }, []call{preflight, actual, explain}},
+		{"RequestID", func(r *Request) *string { return &r.RequestID }, []call{preflight, xml}},
+		{"HostID", func(r *Request) *string { return &r.HostID }, []call{preflight, xml}},
+	}
+	for _, f := range fields {
+		for _, c := range f.calls {
+			if err := c.run(good()); err != nil {
+				t.Errorf("%s, control for %s: %v", c.name, f.name, err)
+			}
+			for _, bad := range []string{"\r", "\n", "\x00"} {
+				req := good()
+				v := f.value(&req)
+				n := len(*v)
+				for _, value := range []string{bad + *v, (*v)[:n/2] + bad + (*v)[n/2:], *v + bad} {
+					r := req
+					// Fresh pointers: the optional fields share them with req.
+					r.Origin, r.ACRM, r.ACRH = String(*req.Origin), String(*req.ACRM), String(*req.ACRH)
+					*f.value(&r) = value
+					if err := c.run(r); !errors.Is(err, ErrInvalidHeaderValue) {
+						t.Errorf("%s, %s %q: %v, want ErrInvalidHeaderValue", c.name, f.name, value, err)
+					}
+				}
+			}
+		}
+	}
+	// The attack itself, and the same Origin without CR LF.
+	split := Request{Origin: String("https://a.example.com\r\nSet-Cookie: x=1"), ACRM: String("GET")}
+	if d, err := rs.Preflight(split); d != nil || !errors.Is(err, ErrInvalidHeaderValue) {
+		t.Fatalf("splitting origin: %+v %v", d, err)
+	}
+	d, err := rs.Preflight(Request{Origin: String("https://a.example.comSet-Cookie: x=1"), ACRM: String("GET")})
+	if v, _ := d.Header("Access-Control-Allow-Origin"); err != nil || d.Status != 200 || v != "*" {
+		t.Fatalf("joined origin: %v %+v", err, d)
+	}
+}
+
 func TestCloseAndVersion(t *testing.T) {
 	rs, err := Compile([]byte(rules(1, "GET")), OSS, nil)
 	if err != nil {

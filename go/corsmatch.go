@@ -87,6 +87,11 @@ type Options struct {
 var (
 	// ErrInvalidUTF8 is returned when a request string is not UTF-8.
 	ErrInvalidUTF8 = errors.New("corsmatch: a request string is not valid UTF-8")
+	// ErrInvalidHeaderValue is returned when a request string (Method, Origin, ACRM, ACRH,
+	// RequestID, HostID) holds a CR, LF or NUL byte. The library echoes those strings into
+	// response headers and error bodies, where CR or LF would split the response; net/http
+	// never delivers such header values, but a Request built by hand could carry them.
+	ErrInvalidHeaderValue = errors.New("corsmatch: a request string holds CR, LF or NUL")
 	// ErrInvalidArgument is returned for an unknown profile or target, or an OPTIONS
 	// request given to Actual.
 	ErrInvalidArgument = errors.New("corsmatch: invalid argument")
@@ -113,6 +118,8 @@ func resultError(r C.corsmatch_result) error {
 		return nil
 	case C.CORSMATCH_INVALID_UTF8:
 		return ErrInvalidUTF8
+	case C.CORSMATCH_INVALID_HEADER_VALUE:
+		return ErrInvalidHeaderValue
 	case C.CORSMATCH_INVALID_ARGUMENT:
 		return ErrInvalidArgument
 	case C.CORSMATCH_INPUT_TOO_LARGE:
@@ -139,7 +146,8 @@ type ConfigError struct {
 // Error returns the lowercase explanation.
 func (e *ConfigError) Error() string { return "corsmatch: " + e.Detail }
 
-// XML returns the provider's XML error body, with <RequestId> and <HostId> when not empty.
+// XML returns the provider's XML error body, with <RequestId> and <HostId> when not empty;
+// "" when either is not UTF-8 or holds CR, LF or NUL.
 func (e *ConfigError) XML(requestID, hostID string) string {
 	if e.handle == nil {
 		return ""
@@ -302,7 +310,8 @@ func (rs *RuleSet) RuleCount() int { return len(rs.rules) }
 func String(s string) *string { return &s }
 
 // Request is what a CORS decision needs of an HTTP request. A nil header is absent; a pointer
-// to "" is present and empty.
+// to "" is present and empty. Its strings must be UTF-8 (else ErrInvalidUTF8) and must not
+// hold CR, LF or NUL (else ErrInvalidHeaderValue).
 type Request struct {
 	// Method is the request's method; Preflight ignores it (it is OPTIONS).
 	Method string

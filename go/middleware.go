@@ -79,7 +79,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		scratchPool.Put(s)
 		runtime.KeepAlive(rs)
-		// Only a closed rule set or a bug gets here: fail closed.
+		// Only a closed rule set, IDs holding CR, LF or NUL (ErrInvalidHeaderValue: net/http
+		// refuses such header values, so the request's own cannot), or a bug gets here: fail
+		// closed.
 		if in.preflight {
 			http.Error(w, "CORS evaluation failed", http.StatusInternalServerError)
 			return

@@ -171,6 +171,35 @@ func TestMiddlewareInvalidUTF8FailsClosed(t *testing.T) {
 	}
 }
 
+// IDs holding CR, LF or NUL make the preflight fail closed (the request's own headers cannot:
+// net/http refuses them); actual requests take no IDs.
+func TestMiddlewareIDsWithCRLFFailClosed(t *testing.T) {
+	rs := mustCompile(t, `<CORSConfiguration><CORSRule><AllowedOrigin>https://*.example.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>`, OSS, nil)
+	m := Middleware{
+		Lookup: func(*http.Request) (*RuleSet, Target) { return rs, Object },
+		IDs:    func(r *http.Request) (string, string) { return "req-1" + r.URL.Query().Get("x"), "host-1" },
+	}
+	h := m.Wrap(http.NotFoundHandler())
+	for _, c := range []struct {
+		method, x string
+		code      int
+		origin    string
+	}{
+		{"OPTIONS", "", 200, "https://a.example.com"},
+		{"OPTIONS", "%0D%0ASet-Cookie:%20x=1", 500, ""},
+		{"GET", "%0D%0ASet-Cookie:%20x=1", 404, "https://a.example.com"},
+	} {
+		req := httptest.NewRequest(c.method, "/o?x="+c.x, nil)
+		req.Header.Set("Origin", "https://a.example.com")
+		req.Header.Set("Access-Control-Request-Method", "GET")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if got := w.Header().Get("Access-Control-Allow-Origin"); w.Code != c.code || got != c.origin {
+			t.Errorf("%s ?x=%s: status %d, allow-origin %q", c.method, c.x, w.Code, got)
+		}
+	}
+}
+
 func TestMiddlewareConcurrent(t *testing.T) {
 	srv, _ := server(t, example(t))
 	var wg sync.WaitGroup

@@ -44,7 +44,8 @@ impl std::str::FromStr for Target {
 }
 
 /// A request, borrowed from the server's own representation. A `None` header is absent;
-/// `Some("")` is present and empty.
+/// `Some("")` is present and empty. Callers must not pass values holding CR or LF, as the
+/// `http` adapters guarantee: the Origin and ACRH items are echoed into response headers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Request<'a> {
     /// The HTTP method, case-sensitive; `OPTIONS` makes a preflight.

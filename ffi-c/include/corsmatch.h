@@ -8,7 +8,8 @@
  *    CORSMATCH_BUFFER_TOO_SMALL).
  *  - Strings are pointer + length, never NUL-terminated. An input given as (NULL, 0) is absent
  *    (a header not sent); (ptr, 0) is present and empty; (NULL, n > 0) is
- *    CORSMATCH_NULL_PARAMETER. Request strings must be UTF-8.
+ *    CORSMATCH_NULL_PARAMETER. Request strings must be UTF-8 and must not hold CR, LF or NUL
+ *    (CORSMATCH_INVALID_HEADER_VALUE): they are echoed into response headers.
  *  - Thread safety: a compiled corsmatch_ruleset is immutable and may be used from any number
  *    of threads at once; a corsmatch_scratch belongs to one thread at a time; a corsmatch_error
  *    is immutable.
@@ -74,6 +75,14 @@ enum corsmatch_result
    * The library panicked (a bug): nothing was written. Please report it.
    */
   CORSMATCH_PANIC = 7,
+  /**
+   * A request string (origin, method, ACRM, ACRH, request id, host id) holds a CR (0x0D),
+   * LF (0x0A) or NUL (0x00) byte. Those strings are echoed into response header values
+   * and error bodies, where a CR or LF would split the response (a `Set-Cookie` injected
+   * through the Origin). HTTP parsers refuse such header values; the library refuses them
+   * too rather than rely on the caller's parser. Nothing was written.
+   */
+  CORSMATCH_INVALID_HEADER_VALUE = 8,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -439,7 +448,10 @@ struct corsmatch_str corsmatch_error_detail(const struct corsmatch_error *error)
  *
  * `*out_len` always receives the body's length. Returns `CORSMATCH_BUFFER_TOO_SMALL` when
  * `buf_len` is smaller (nothing is written to `buf`; call again with a larger buffer, or ask
- * first with `buf` NULL and `buf_len` 0). The body is not NUL-terminated. Thread-safe.
+ * first with `buf` NULL and `buf_len` 0). The body is not NUL-terminated. A bad `request_id`
+ * or `host_id` is `CORSMATCH_NULL_PARAMETER`, `CORSMATCH_INVALID_UTF8`,
+ * `CORSMATCH_INVALID_HEADER_VALUE` (a CR, LF or NUL in it) or `CORSMATCH_INPUT_TOO_LARGE`,
+ * returned before anything is written. Thread-safe.
  *
  * # Safety
  * `error` is NULL or a live error; non-NULL strings point to their length in bytes; a
@@ -500,6 +512,7 @@ void corsmatch_scratch_free(struct corsmatch_scratch *scratch);
  *   strings live).
  *
  * Returns `CORSMATCH_NULL_PARAMETER`, `CORSMATCH_INVALID_UTF8`,
+ * `CORSMATCH_INVALID_HEADER_VALUE` (a CR, LF or NUL in any of the strings),
  * `CORSMATCH_INVALID_ARGUMENT` (unknown target) or `CORSMATCH_INPUT_TOO_LARGE` without
  * writing `out`. Allocates nothing once the scratch has grown to the request's size. Any
  * number of threads may call it at once on one rule set, each with its own scratch.
@@ -532,7 +545,8 @@ corsmatch_result corsmatch_preflight(const struct corsmatch_ruleset *rules,
  * - Everything else as for `corsmatch_preflight`. `acrm` and `acrh`, when the request
  *   carries them, are matched instead of the method and checked as in a preflight.
  *
- * Same result codes, lifetimes, allocation and thread-safety as `corsmatch_preflight`.
+ * Same result codes (`CORSMATCH_INVALID_HEADER_VALUE` for a CR, LF or NUL in `method` too),
+ * lifetimes, allocation and thread-safety as `corsmatch_preflight`.
  *
  * # Safety
  * As `corsmatch_preflight`.
@@ -559,8 +573,11 @@ corsmatch_result corsmatch_actual(const struct corsmatch_ruleset *rules,
  * `method` is required (`OPTIONS` explains a preflight); the other strings as for
  * `corsmatch_actual`. `*out_len` always receives the JSON's length on `CORSMATCH_OK` and
  * `CORSMATCH_BUFFER_TOO_SMALL` (then nothing is written to `buf`: call again with a larger
- * buffer, or ask first with `buf` NULL and `buf_len` 0). Meant for troubleshooting, not the
- * hot path: it allocates. Thread-safe.
+ * buffer, or ask first with `buf` NULL and `buf_len` 0). A bad string is
+ * `CORSMATCH_NULL_PARAMETER`, `CORSMATCH_INVALID_UTF8`, `CORSMATCH_INVALID_HEADER_VALUE` (a
+ * CR, LF or NUL in it) or `CORSMATCH_INPUT_TOO_LARGE`, and an unknown target
+ * `CORSMATCH_INVALID_ARGUMENT`, returned before anything is written. Meant for
+ * troubleshooting, not the hot path: it allocates. Thread-safe.
  *
  * # Safety
  * `rules` is NULL or live; each non-NULL string points to its length in readable bytes; a

@@ -156,19 +156,76 @@ pub(crate) unsafe fn try_bytes<'a>(ptr: *const c_char, len: usize) -> Result<Opt
     Ok(Some(unsafe { std::slice::from_raw_parts(ptr.as_ptr().cast::<u8>(), len) }))
 }
 
-/// A UTF-8 string given as pointer + length; `None` when absent (`NULL`, 0).
+/// A request string given as pointer + length; `None` when absent (`NULL`, 0). It must be
+/// UTF-8 (`CORSMATCH_INVALID_UTF8`, checked first) and hold no CR, LF or NUL
+/// (`CORSMATCH_INVALID_HEADER_VALUE`): request strings are echoed into response headers and
+/// error bodies, where CR or LF would split the response. Every request string of every
+/// exported function goes through here.
 ///
 /// # Safety
 /// As [`try_bytes`].
 #[inline(always)]
-pub(crate) unsafe fn try_str<'a>(ptr: *const c_char, len: usize) -> Result<Option<&'a str>, corsmatch_result> {
+pub(crate) unsafe fn try_request_str<'a>(ptr: *const c_char, len: usize) -> Result<Option<&'a str>, corsmatch_result> {
     // SAFETY: forwarded contract.
-    match unsafe { try_bytes(ptr, len) }? {
-        None => Ok(None),
+    let Some(bytes) = unsafe { try_bytes(ptr, len) }? else { return Ok(None) };
+    let scan = Scan::of(bytes);
+    let text = if scan.ascii {
         // Header values are ASCII in practice, and checking that is cheaper than full UTF-8.
         // SAFETY: ASCII is valid UTF-8.
-        Some(bytes) if bytes.is_ascii() => Ok(Some(unsafe { std::str::from_utf8_unchecked(bytes) })),
-        Some(bytes) => std::str::from_utf8(bytes).map(Some).map_err(|_| corsmatch_result::CORSMATCH_INVALID_UTF8),
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    } else {
+        std::str::from_utf8(bytes).map_err(|_| corsmatch_result::CORSMATCH_INVALID_UTF8)?
+    };
+    // Bytes below 0x0E are rare (a tab, at most): only then is each byte looked at.
+    if scan.low && bytes.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)) {
+        return Err(corsmatch_result::CORSMATCH_INVALID_HEADER_VALUE);
+    }
+    Ok(Some(text))
+}
+
+/// One pass over a request string, eight bytes at a time: whether it is ASCII, and whether
+/// any byte is below 0x0E (where CR, LF and NUL are). It replaces the `is_ascii` check that
+/// was here before: callgrind counts the same instructions for a matched preflight of
+/// ffi-c/bench (1,919 against 1,920 per call), and about 25 more for a denied preflight or
+/// an actual request.
+struct Scan {
+    ascii: bool,
+    low: bool,
+}
+
+impl Scan {
+    #[inline(always)]
+    fn of(bytes: &[u8]) -> Scan {
+        const ONES: u64 = u64::MAX / 255;
+        const HIGH: u64 = ONES * 0x80;
+        let n = bytes.len();
+        if n < 8 {
+            let (mut high, mut low) = (0u8, false);
+            for &b in bytes {
+                high |= b;
+                low |= b < 0x0E;
+            }
+            return Scan { ascii: high < 0x80, low };
+        }
+        // SAFETY: `at + 8 <= n` for every read below.
+        let word = |at: usize| unsafe { bytes.as_ptr().add(at).cast::<u64>().read_unaligned() };
+        // `(w - 0x0E0E..) & !w & 0x8080..` is non-zero exactly when some byte of `w` is below
+        // 0x0E (`hasless(w, 14)` of Bit Twiddling Hacks: a borrow can flag a wrong byte, but
+        // only after a right one); OR-ing the words' results keeps that. The last word
+        // overlaps the one before it.
+        let (mut all, mut below) = (0u64, 0u64);
+        let mut at = 0;
+        loop {
+            let w = word(at);
+            all |= w;
+            below |= w.wrapping_sub(ONES * 0x0E) & !w;
+            at += 8;
+            if at >= n {
+                break;
+            }
+            at = at.min(n - 8);
+        }
+        Scan { ascii: all & HIGH == 0, low: below & HIGH != 0 }
     }
 }
 
@@ -197,4 +254,69 @@ pub(crate) unsafe fn write_out(
     // memory cannot overlap a buffer the caller owns and lent us as writable.
     unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), buf.as_ptr().cast::<u8>(), text.len()) };
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every byte value at every position of strings of 1 to 40 bytes (ASCII or not): the
+    /// word-at-a-time scan answers as a byte-by-byte check does.
+    #[test]
+    fn the_scan_agrees_with_a_byte_by_byte_check() {
+        let base: Vec<u8> = "https://\u{e9}.example.com/\u{1f600}/abcdefghijklm".bytes().collect();
+        for len in 1..=40 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut bytes = base[..len].to_vec();
+                    bytes[at] = byte;
+                    let want = match std::str::from_utf8(&bytes) {
+                        Err(_) => Err(corsmatch_result::CORSMATCH_INVALID_UTF8),
+                        Ok(_) if bytes.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) => {
+                            Err(corsmatch_result::CORSMATCH_INVALID_HEADER_VALUE)
+                        }
+                        Ok(text) => Ok(Some(text)),
+                    };
+                    // SAFETY: `bytes` is `len` readable bytes.
+                    let got = unsafe { try_request_str(bytes.as_ptr().cast(), len) };
+                    assert_eq!(got, want, "{bytes:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn request_strings_refuse_cr_lf_and_nul_anywhere() {
+        let base = "https://www.example.com/".repeat(5); // 120 bytes
+        for len in [1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100, base.len()] {
+            let text = &base[..len];
+            // SAFETY: `text` is `len` readable bytes.
+            assert_eq!(unsafe { try_request_str(text.as_ptr().cast(), len) }, Ok(Some(text)));
+            for bad in [b'\r', b'\n', 0] {
+                for at in [0, len / 2, len - 1] {
+                    let mut bytes = text.as_bytes().to_vec();
+                    bytes[at] = bad;
+                    // SAFETY: `bytes` is `len` readable bytes.
+                    let r = unsafe { try_request_str(bytes.as_ptr().cast(), len) };
+                    assert_eq!(r, Err(corsmatch_result::CORSMATCH_INVALID_HEADER_VALUE), "{bad:#x} at {at} of {len}");
+                }
+            }
+        }
+        // Other control characters are not this check's business, short or long, nor is
+        // non-ASCII text; invalid UTF-8 is named first.
+        let long_ok = format!("{base}\t\u{1}\u{b}\u{c}\u{e}\u{7f}caf\u{e9}\u{10ffff}");
+        for ok in ["a\tb", "a\u{1}b", "a\u{7f}b", "caf\u{e9}", "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}", &long_ok] {
+            // SAFETY: as above.
+            assert_eq!(unsafe { try_request_str(ok.as_ptr().cast(), ok.len()) }, Ok(Some(ok)));
+        }
+        for bad in [format!("{long_ok}\r"), format!("\u{e9}\u{e9}\u{e9}\u{e9}\n{long_ok}"), "caf\u{e9}\0".to_string()] {
+            // SAFETY: as above.
+            let r = unsafe { try_request_str(bad.as_ptr().cast(), bad.len()) };
+            assert_eq!(r, Err(corsmatch_result::CORSMATCH_INVALID_HEADER_VALUE), "{bad:?}");
+        }
+        let both = b"\xff\r\n";
+        // SAFETY: as above.
+        let r = unsafe { try_request_str(both.as_ptr().cast(), both.len()) };
+        assert_eq!(r, Err(corsmatch_result::CORSMATCH_INVALID_UTF8));
+    }
 }

@@ -14,7 +14,9 @@
 //! - Strings cross as pointer + length, never NUL-terminated. An input string given as
 //!   `(NULL, 0)` is absent (for a header: not sent); `(ptr, 0)` is present and empty;
 //!   `(NULL, n > 0)` is `CORSMATCH_NULL_PARAMETER`. Request strings must be UTF-8
-//!   (`CORSMATCH_INVALID_UTF8` otherwise).
+//!   (`CORSMATCH_INVALID_UTF8` otherwise) and must not hold CR, LF or NUL
+//!   (`CORSMATCH_INVALID_HEADER_VALUE` otherwise): the library echoes them into response
+//!   headers and error bodies, and a CR or LF there would split the response.
 //! - A panic inside the library never unwinds into C: the function returns
 //!   `CORSMATCH_PANIC` (or an empty/zero value for accessors).
 //!
@@ -33,7 +35,7 @@ use std::ptr::{addr_of_mut, NonNull};
 
 use ::corsmatch::render::HEADER_ORDER;
 use ::corsmatch::{ConfigError, Decision, Options, Profile, Request, RuleSet, Scratch, Target};
-use boundary::{ffi_panic_boundary, free_handle, hand_out, try_mut, try_out, try_ref, try_str, write_out};
+use boundary::{ffi_panic_boundary, free_handle, hand_out, try_mut, try_out, try_ref, try_request_str, write_out};
 
 /// Every fallible function returns one of these. Values are stable.
 #[repr(u32)]
@@ -56,6 +58,12 @@ pub enum corsmatch_result {
     CORSMATCH_CONFIG_ERROR = 6,
     /// The library panicked (a bug): nothing was written. Please report it.
     CORSMATCH_PANIC = 7,
+    /// A request string (origin, method, ACRM, ACRH, request id, host id) holds a CR (0x0D),
+    /// LF (0x0A) or NUL (0x00) byte. Those strings are echoed into response header values
+    /// and error bodies, where a CR or LF would split the response (a `Set-Cookie` injected
+    /// through the Origin). HTTP parsers refuse such header values; the library refuses them
+    /// too rather than rely on the caller's parser. Nothing was written.
+    CORSMATCH_INVALID_HEADER_VALUE = 8,
 }
 
 impl corsmatch_result {
@@ -70,6 +78,7 @@ impl corsmatch_result {
             CORSMATCH_BUFFER_TOO_SMALL,
             CORSMATCH_CONFIG_ERROR,
             CORSMATCH_PANIC,
+            CORSMATCH_INVALID_HEADER_VALUE,
         ]
         .into_iter()
         .find(|r| *r as u32 == code)
@@ -86,6 +95,7 @@ impl corsmatch_result {
             CORSMATCH_BUFFER_TOO_SMALL => "CORSMATCH_BUFFER_TOO_SMALL",
             CORSMATCH_CONFIG_ERROR => "CORSMATCH_CONFIG_ERROR",
             CORSMATCH_PANIC => "CORSMATCH_PANIC",
+            CORSMATCH_INVALID_HEADER_VALUE => "CORSMATCH_INVALID_HEADER_VALUE",
         }
     }
 }
@@ -513,7 +523,10 @@ pub unsafe extern "C" fn corsmatch_error_detail(error: *const corsmatch_error) -
 ///
 /// `*out_len` always receives the body's length. Returns `CORSMATCH_BUFFER_TOO_SMALL` when
 /// `buf_len` is smaller (nothing is written to `buf`; call again with a larger buffer, or ask
-/// first with `buf` NULL and `buf_len` 0). The body is not NUL-terminated. Thread-safe.
+/// first with `buf` NULL and `buf_len` 0). The body is not NUL-terminated. A bad `request_id`
+/// or `host_id` is `CORSMATCH_NULL_PARAMETER`, `CORSMATCH_INVALID_UTF8`,
+/// `CORSMATCH_INVALID_HEADER_VALUE` (a CR, LF or NUL in it) or `CORSMATCH_INPUT_TOO_LARGE`,
+/// returned before anything is written. Thread-safe.
 ///
 /// # Safety
 /// `error` is NULL or a live error; non-NULL strings point to their length in bytes; a
@@ -532,8 +545,8 @@ pub unsafe extern "C" fn corsmatch_error_xml(
     ffi_panic_boundary! {
         // SAFETY: caller's contract, for each pointer.
         let error = unsafe { try_ref(error) }?;
-        let request_id = unsafe { try_str(request_id, request_id_len) }?;
-        let host_id = unsafe { try_str(host_id, host_id_len) }?;
+        let request_id = unsafe { try_request_str(request_id, request_id_len) }?;
+        let host_id = unsafe { try_request_str(host_id, host_id_len) }?;
         let body = error.error.to_xml(request_id, host_id);
         // SAFETY: caller's contract on `buf` and `out_len`.
         unsafe { write_out(body.as_bytes(), buf, buf_len, out_len) }
@@ -610,9 +623,9 @@ unsafe fn strings<'a>(
     // SAFETY: forwarded contract.
     unsafe {
         Ok(Strings {
-            origin: try_str(origin, origin_len)?,
-            acrm: try_str(acrm, acrm_len)?,
-            acrh: try_str(acrh, acrh_len)?,
+            origin: try_request_str(origin, origin_len)?,
+            acrm: try_request_str(acrm, acrm_len)?,
+            acrh: try_request_str(acrh, acrh_len)?,
         })
     }
 }
@@ -705,6 +718,7 @@ unsafe fn evaluate(
 ///   strings live).
 ///
 /// Returns `CORSMATCH_NULL_PARAMETER`, `CORSMATCH_INVALID_UTF8`,
+/// `CORSMATCH_INVALID_HEADER_VALUE` (a CR, LF or NUL in any of the strings),
 /// `CORSMATCH_INVALID_ARGUMENT` (unknown target) or `CORSMATCH_INPUT_TOO_LARGE` without
 /// writing `out`. Allocates nothing once the scratch has grown to the request's size. Any
 /// number of threads may call it at once on one rule set, each with its own scratch.
@@ -732,8 +746,8 @@ pub unsafe extern "C" fn corsmatch_preflight(
     ffi_panic_boundary! {
         // SAFETY: caller's contract, for each pointer.
         let s = unsafe { strings(origin, origin_len, acrm, acrm_len, acrh, acrh_len) }?;
-        let request_id = unsafe { try_str(request_id, request_id_len) }?;
-        let host_id = unsafe { try_str(host_id, host_id_len) }?;
+        let request_id = unsafe { try_request_str(request_id, request_id_len) }?;
+        let host_id = unsafe { try_request_str(host_id, host_id_len) }?;
         let req = Request {
             method: "OPTIONS",
             origin: s.origin,
@@ -756,7 +770,8 @@ pub unsafe extern "C" fn corsmatch_preflight(
 /// - Everything else as for `corsmatch_preflight`. `acrm` and `acrh`, when the request
 ///   carries them, are matched instead of the method and checked as in a preflight.
 ///
-/// Same result codes, lifetimes, allocation and thread-safety as `corsmatch_preflight`.
+/// Same result codes (`CORSMATCH_INVALID_HEADER_VALUE` for a CR, LF or NUL in `method` too),
+/// lifetimes, allocation and thread-safety as `corsmatch_preflight`.
 ///
 /// # Safety
 /// As `corsmatch_preflight`.
@@ -777,7 +792,7 @@ pub unsafe extern "C" fn corsmatch_actual(
 ) -> corsmatch_result {
     ffi_panic_boundary! {
         // SAFETY: caller's contract, for each pointer.
-        let method = unsafe { try_str(method, method_len) }?.ok_or(corsmatch_result::CORSMATCH_NULL_PARAMETER)?;
+        let method = unsafe { try_request_str(method, method_len) }?.ok_or(corsmatch_result::CORSMATCH_NULL_PARAMETER)?;
         if method == "OPTIONS" {
             return Err(corsmatch_result::CORSMATCH_INVALID_ARGUMENT);
         }
@@ -835,8 +850,11 @@ fn explain_json(rules: &RuleSet, req: &Request<'_>) -> String {
 /// `method` is required (`OPTIONS` explains a preflight); the other strings as for
 /// `corsmatch_actual`. `*out_len` always receives the JSON's length on `CORSMATCH_OK` and
 /// `CORSMATCH_BUFFER_TOO_SMALL` (then nothing is written to `buf`: call again with a larger
-/// buffer, or ask first with `buf` NULL and `buf_len` 0). Meant for troubleshooting, not the
-/// hot path: it allocates. Thread-safe.
+/// buffer, or ask first with `buf` NULL and `buf_len` 0). A bad string is
+/// `CORSMATCH_NULL_PARAMETER`, `CORSMATCH_INVALID_UTF8`, `CORSMATCH_INVALID_HEADER_VALUE` (a
+/// CR, LF or NUL in it) or `CORSMATCH_INPUT_TOO_LARGE`, and an unknown target
+/// `CORSMATCH_INVALID_ARGUMENT`, returned before anything is written. Meant for
+/// troubleshooting, not the hot path: it allocates. Thread-safe.
 ///
 /// # Safety
 /// `rules` is NULL or live; each non-NULL string points to its length in readable bytes; a
@@ -860,7 +878,7 @@ pub unsafe extern "C" fn corsmatch_explain(
     ffi_panic_boundary! {
         // SAFETY: caller's contract, for each pointer.
         let rules = unsafe { try_ref(rules) }?;
-        let method = unsafe { try_str(method, method_len) }?.ok_or(corsmatch_result::CORSMATCH_NULL_PARAMETER)?;
+        let method = unsafe { try_request_str(method, method_len) }?.ok_or(corsmatch_result::CORSMATCH_NULL_PARAMETER)?;
         let s = unsafe { strings(origin, origin_len, acrm, acrm_len, acrh, acrh_len) }?;
         let req = Request {
             method,
@@ -939,12 +957,14 @@ mod tests {
 
     #[test]
     fn result_names_round_trip() {
-        for code in 0..8 {
-            let r = corsmatch_result::from_u32(code).expect("every code below 8 is a result");
+        for code in 0..9 {
+            let r = corsmatch_result::from_u32(code).expect("every code below 9 is a result");
             assert_eq!(r as u32, code);
             assert!(r.name().starts_with("CORSMATCH_"));
         }
-        assert_eq!(corsmatch_result::from_u32(8), None);
+        assert_eq!(corsmatch_result::from_u32(9), None);
+        assert_eq!(corsmatch_result::CORSMATCH_PANIC as u32, 7);
+        assert_eq!(corsmatch_result::CORSMATCH_INVALID_HEADER_VALUE.name(), "CORSMATCH_INVALID_HEADER_VALUE");
     }
 
     /// Counts this thread's allocations, to show that the C boundary adds none.

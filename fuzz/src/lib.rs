@@ -92,7 +92,12 @@ impl Arg {
             Arg::Absent => Ok(None),
             Arg::NullWithLength => Err(CORSMATCH_NULL_PARAMETER),
             Arg::TooLong(_) => Err(CORSMATCH_INPUT_TOO_LARGE),
-            Arg::Bytes(b) => std::str::from_utf8(b).map(Some).map_err(|_| CORSMATCH_INVALID_UTF8),
+            Arg::Bytes(b) => match std::str::from_utf8(b) {
+                Err(_) => Err(CORSMATCH_INVALID_UTF8),
+                // Echoed into headers and error bodies: refused (README "Untrusted input").
+                Ok(_) if b.iter().any(|&c| matches!(c, b'\r' | b'\n' | 0)) => Err(CORSMATCH_INVALID_HEADER_VALUE),
+                Ok(s) => Ok(Some(s)),
+            },
         }
     }
 }

@@ -230,7 +230,8 @@ impl RuleSet {
     }
 
     /// Answers a preflight (`OPTIONS`): status, headers, and for a refusal the provider's
-    /// code, message and XML body.
+    /// code, message and XML body. A value holding CR, LF or NUL raises
+    /// `corsmatch.InvalidHeaderValue`, as in every method taking request values.
     #[pyo3(
         signature = (origin=None, acrm=None, acrh=None, target=None, request_id=None, host_id=None),
         text_signature = "($self, origin=None, acrm=None, acrh=None, target='object', request_id=None, host_id=None)"
@@ -250,7 +251,8 @@ impl RuleSet {
         Ok(self.answer(py, "OPTIONS", &args))
     }
 
-    /// The headers to add to an actual (non-`OPTIONS`) request's response; never refused.
+    /// The headers to add to an actual (non-`OPTIONS`) request's response; never refused (a
+    /// value holding CR, LF or NUL raises `corsmatch.InvalidHeaderValue`).
     #[pyo3(
         signature = (method, origin=None, acrm=None, acrh=None, target=None),
         text_signature = "($self, method, origin=None, acrm=None, acrh=None, target='object')"
@@ -264,7 +266,7 @@ impl RuleSet {
         acrh: Option<Bound<'py, PyString>>,
         target: Option<Bound<'py, PyString>>,
     ) -> PyResult<Response> {
-        let method = Text::new(method)?;
+        let method = Text::request(method, "method")?;
         if method.as_str() == "OPTIONS" {
             return Err(PyValueError::new_err("OPTIONS is a preflight: use RuleSet.preflight or RuleSet.evaluate"));
         }
@@ -272,7 +274,8 @@ impl RuleSet {
         Ok(self.answer(py, method.as_str(), &args))
     }
 
-    /// Any request: `OPTIONS` is a preflight, every other method an actual request.
+    /// Any request: `OPTIONS` is a preflight, every other method an actual request. A value
+    /// holding CR, LF or NUL raises `corsmatch.InvalidHeaderValue`.
     #[pyo3(
         signature = (method, origin=None, acrm=None, acrh=None, target=None, request_id=None, host_id=None),
         text_signature = "($self, method, origin=None, acrm=None, acrh=None, target='object', request_id=None, host_id=None)"
@@ -289,13 +292,13 @@ impl RuleSet {
         request_id: Option<Bound<'py, PyString>>,
         host_id: Option<Bound<'py, PyString>>,
     ) -> PyResult<Response> {
-        let method = Text::new(method)?;
+        let method = Text::request(method, "method")?;
         let args = RequestArgs::decode(origin, acrm, acrh, target, request_id, host_id)?;
         Ok(self.answer(py, method.as_str(), &args))
     }
 
     /// Why: each rule's verdict (the first item that failed, or a match), the winner, and
-    /// the response.
+    /// the response. A value holding CR, LF or NUL raises `corsmatch.InvalidHeaderValue`.
     #[pyo3(
         signature = (method, origin=None, acrm=None, acrh=None, target=None, request_id=None, host_id=None),
         text_signature = "($self, method, origin=None, acrm=None, acrh=None, target='object', request_id=None, host_id=None)"
@@ -312,7 +315,7 @@ impl RuleSet {
         request_id: Option<Bound<'py, PyString>>,
         host_id: Option<Bound<'py, PyString>>,
     ) -> PyResult<Explanation> {
-        let method = Text::new(method)?;
+        let method = Text::request(method, "method")?;
         let args = RequestArgs::decode(origin, acrm, acrh, target, request_id, host_id)?;
         let req = args.request(method.as_str());
         let inner = &self.inner;

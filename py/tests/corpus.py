@@ -78,6 +78,15 @@ class Case:
         """``(method, origin, acrm, acrh, target)``."""
         return (self.method, self.field("origin"), self.field("acrm"), self.field("acrh"), self.target)
 
+    @property
+    def splits_headers(self) -> bool:
+        """Whether a request value holds CR, LF or NUL: the engine answers it (the Rust tests
+        check how), the binding refuses it with ``corsmatch.InvalidHeaderValue``."""
+        return self.request is not None and any(
+            v is not None and any(b in v for b in "\r\n\x00")
+            for v in (self.method, *(self.field(k) for k in ("origin", "acrm", "acrh")))
+        )
+
     def rule_set(self) -> corsmatch.RuleSet:
         """Compiled as the Rust tests compile it: the rules as data, or the document."""
         profile: Any = self.profile

@@ -25,6 +25,25 @@ def test_data_is_whole() -> None:
     assert sum(c.file == "s3-public.json" for c in CASES) == 74
     assert len({c.name for c in CASES}) == len(CASES)
     assert all(c.request is not None for c in REQUESTS)
+    # The adversarial CR, LF and NUL requests (8 cases, under 2 profiles, strict or not).
+    assert sum(c.splits_headers for c in REQUESTS) == 32
+
+
+def refused_by_the_binding(case: Case, rules: corsmatch.RuleSet) -> bool:
+    """A request value with CR, LF or NUL: every entry point raises InvalidHeaderValue."""
+    if not case.splits_headers:
+        return False
+    method, origin, acrm, acrh, target = case.args()
+    calls = [lambda: rules.evaluate(method, origin, acrm, acrh, target),
+             lambda: rules.explain(method, origin, acrm, acrh, target)]
+    if method == "OPTIONS":
+        calls.append(lambda: rules.preflight(origin, acrm, acrh, target))
+    else:
+        calls.append(lambda: rules.actual(method, origin, acrm, acrh, target))
+    for call in calls:
+        with pytest.raises(corsmatch.InvalidHeaderValue):
+            call()
+    return True
 
 
 def name(c: Case) -> str:
@@ -34,6 +53,8 @@ def name(c: Case) -> str:
 @pytest.mark.parametrize("case", REQUESTS, ids=name)
 def test_engine(case: Case) -> None:
     rules = case.rule_set()
+    if refused_by_the_binding(case, rules):
+        return
     method, origin, acrm, acrh, target = case.args()
     got = rules.evaluate(method, origin, acrm, acrh, target).to_dict()
     assert check(case, got) == []
@@ -69,7 +90,8 @@ def test_oracle(case: Case) -> None:
     method, origin, acrm, acrh, target = case.args()
     want = case.oracle(rules).respond(method, origin, acrm, acrh, target)
     assert check(case, want) == []
-    assert rules.evaluate(method, origin, acrm, acrh, target).to_dict() == want
+    if not refused_by_the_binding(case, rules):
+        assert rules.evaluate(method, origin, acrm, acrh, target).to_dict() == want
 
 
 def run_cli(cli: str, case: Case, tmp_path: Path, command: str) -> Any:

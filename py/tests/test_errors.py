@@ -9,7 +9,7 @@ from typing import Any, Callable
 import pytest
 
 import corsmatch
-from corsmatch import ConfigError, CorsmatchError, RuleSet
+from corsmatch import ConfigError, CorsmatchError, InvalidHeaderValue, RuleSet
 
 MALFORMED = "The XML you provided was not well-formed or did not validate against our published schema"
 
@@ -23,8 +23,10 @@ GOOD_RULE = "<AllowedOrigin>https://a.example</AllowedOrigin><AllowedMethod>GET<
 
 def test_hierarchy() -> None:
     assert issubclass(ConfigError, CorsmatchError)
+    assert issubclass(InvalidHeaderValue, CorsmatchError) and not issubclass(InvalidHeaderValue, ConfigError)
     assert issubclass(CorsmatchError, ValueError)
     assert corsmatch.ConfigError is corsmatch._errors.ConfigError
+    assert corsmatch.InvalidHeaderValue is corsmatch._errors.InvalidHeaderValue
 
 
 @pytest.mark.parametrize(
@@ -229,7 +231,7 @@ def test_hostile_requests_are_answered() -> None:
     assert r.status == 200 and r.header("Access-Control-Allow-Headers") == ", ".join(["x-a"] * 200_000)
     r = rules.preflight("https://a.example.com", "PUT", many + ", content-type")
     assert r.status == 403
-    r = rules.preflight("https://\x00.example.com", "PUT", request_id="<&>\x00")
+    r = rules.preflight("https://\x01.example.com", "PUT", request_id="<&>\x01")
     assert r.status == 200
     r = rules.preflight("https://evil.example", "PUT", request_id="<&>")
     assert r.status == 403 and r.body is not None and "<RequestId>&lt;&amp;&gt;</RequestId>" in r.body
@@ -237,3 +239,82 @@ def test_hostile_requests_are_answered() -> None:
     assert r.status == 200 and len(r.header("Access-Control-Allow-Origin") or "") > 5_000_000
     r = rules.evaluate("", "", "", "")
     assert r.status is None and r.headers == []
+
+
+# A request value holding CR, LF or NUL is refused by every method that takes it: the engine
+# echoes the Origin and the ACRH items into response headers and the ids into error bodies,
+# where "https://a.example\r\nSet-Cookie: x=1" would split the response.
+ECHO = RuleSet.from_xml(
+    doc("<AllowedOrigin>https://a.example</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"
+        "<AllowedMethod>PUT</AllowedMethod><AllowedHeader>content-type</AllowedHeader><AllowedHeader>x-a</AllowedHeader>")
+)
+GOOD = {
+    "method": "PUT",
+    "origin": "https://a.example",
+    "acrm": "PUT",
+    "acrh": "content-type, x-a",
+    "request_id": "req-1",
+    "host_id": "host-1",
+}
+# Each method and the request values it takes.
+TAKES = {
+    "preflight": ("origin", "acrm", "acrh", "request_id", "host_id"),
+    "actual": ("method", "origin", "acrm", "acrh"),
+    "evaluate": ("method", "origin", "acrm", "acrh", "request_id", "host_id"),
+    "explain": ("method", "origin", "acrm", "acrh", "request_id", "host_id"),
+}
+CALLS = [(method, field) for method, fields in TAKES.items() for field in fields]
+
+
+def call(method: str, values: dict[str, str]) -> object:
+    kwargs = {k: v for k, v in values.items() if k in TAKES[method]}
+    result: object = getattr(ECHO, method)(**kwargs)
+    return result
+
+
+def answered(method: str, values: dict[str, str]) -> None:
+    """The request is answered: rule 0 matches, the Origin is echoed."""
+    result = call(method, values)
+    if method == "explain":
+        assert isinstance(result, corsmatch.Explanation) and result.winner == 0, result
+        result = result.response
+    assert isinstance(result, corsmatch.Response)
+    assert result.rule == 0 and result.header("Access-Control-Allow-Origin") == values["origin"], result.to_dict()
+
+
+@pytest.mark.parametrize(("method", "field"), CALLS)
+def test_request_values_without_cr_lf_nul_are_answered(method: str, field: str) -> None:
+    answered(method, GOOD)
+    # Only those three bytes: other control characters pass (a tab is legal in a header value).
+    if field in ("request_id", "host_id"):
+        answered(method, {**GOOD, field: GOOD[field] + "\t\x01"})
+
+
+@pytest.mark.parametrize("byte", ["\r", "\n", "\x00"], ids=["CR", "LF", "NUL"])
+@pytest.mark.parametrize(("method", "field"), CALLS)
+def test_request_values_with_cr_lf_nul_are_refused(method: str, field: str, byte: str) -> None:
+    value = GOOD[field]
+    for bad in (byte + value, value[: len(value) // 2] + byte + value[len(value) // 2 :], value + byte):
+        with pytest.raises(InvalidHeaderValue) as info:
+            call(method, {**GOOD, field: bad})
+        e = info.value
+        assert isinstance(e, CorsmatchError) and isinstance(e, ValueError)
+        assert e.argument == field and str(e).startswith(f"{field} holds ")
+        again = pickle.loads(pickle.dumps(e))
+        assert type(again) is InvalidHeaderValue and (again.argument, str(again)) == (e.argument, str(e))
+    # The control: the same value without the byte is answered.
+    answered(method, {**GOOD, field: value})
+
+
+def test_response_splitting_origin() -> None:
+    split = "https://a.example\r\nSet-Cookie: x=1"
+    for method in ("preflight", "actual", "evaluate", "explain"):
+        with pytest.raises(InvalidHeaderValue, match=r"^origin holds CR \(0x0D\) at byte 17: "):
+            call(method, {**GOOD, "origin": split})
+    # Without the CR LF it is just an origin no rule allows.
+    r = ECHO.preflight("https://a.exampleSet-Cookie: x=1", "PUT")
+    assert (r.status, r.headers) == (403, [])
+    # A long value is scanned to its end.
+    long = "https://" + "a" * 1_000_000 + ".example"
+    with pytest.raises(InvalidHeaderValue, match="at byte 1000016"):
+        ECHO.evaluate("GET", long + "\n")

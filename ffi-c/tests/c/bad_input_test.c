@@ -1,4 +1,5 @@
-/* Bad input through the C ABI: NULL pointers, zero lengths, invalid UTF-8, huge inputs
+/* Bad input through the C ABI: NULL pointers, zero lengths, invalid UTF-8, CR, LF and NUL in
+ * request strings (a response-splitting Origin), huge inputs
  * (a 1 MB Origin, a 1 MB Access-Control-Request-Headers of commas, a length no memory can
  * have), buffers too small, free(NULL), malformed and oversized documents, unknown enum
  * values. Each gets its documented result code and leaves the outputs alone; none crashes
@@ -235,6 +236,197 @@ static void test_invalid_utf8_and_arguments(void) {
     CHECK(v.len >= 5 && v.data[0] >= '0' && v.data[0] <= '9' && memchr(v.data, '.', v.len) != NULL,
           "version %.*s", (int)v.len, v.data);
 
+    corsmatch_scratch_free(scratch);
+    corsmatch_ruleset_free(rules);
+}
+
+/* One request string of every entry point that takes some, by name. */
+enum field { F_ORIGIN, F_ACRM, F_ACRH, F_REQUEST_ID, F_HOST_ID, F_METHOD, F_FIELDS };
+static const char *const FIELD_NAMES[F_FIELDS] = {"origin", "acrm", "acrh", "request_id", "host_id", "method"};
+
+/* A request whose strings all pass, with one of them replaced by (value, len). */
+struct request {
+    const char *s[F_FIELDS];
+    size_t len[F_FIELDS];
+};
+
+static struct request good_request(void) {
+    struct request r;
+    const char *values[F_FIELDS] = {"https://www.example.com", "PUT", "content-type, x-oss-meta-a", "req-1", "host-1",
+                                    "PUT"};
+    for (int f = 0; f < F_FIELDS; f++) {
+        r.s[f] = values[f];
+        r.len[f] = strlen(values[f]);
+    }
+    return r;
+}
+
+/* Calls every entry point that takes field `f` of `req`, and checks each answers `want`; on an
+ * error, nothing is written (decision, out_len, buffer). On success, checks the decision. */
+static void call_all(const corsmatch_ruleset *rules, corsmatch_scratch *scratch, const corsmatch_error *error,
+                     const struct request *req, int f, corsmatch_result want, const char *what) {
+    corsmatch_decision d, before;
+    memset(&d, 0x5A, sizeof d);
+    before = d;
+    const char *const *s = req->s;
+    const size_t *n = req->len;
+    char buf[8192];
+    bool ok = want == CORSMATCH_OK;
+
+    if (f != F_METHOD) {
+        corsmatch_result r =
+            corsmatch_preflight(rules, scratch, s[F_ORIGIN], n[F_ORIGIN], s[F_ACRM], n[F_ACRM], s[F_ACRH], n[F_ACRH],
+                                CORSMATCH_TARGET_OBJECT, s[F_REQUEST_ID], n[F_REQUEST_ID], s[F_HOST_ID], n[F_HOST_ID], &d);
+        CHECK_RESULT(r, want);
+        if (ok) {
+            CHECK(d.status == 200 && d.rule == 0, "preflight, %s %s: status %u", FIELD_NAMES[f], what, d.status);
+            const corsmatch_str *acao = find_header(&d, S("Access-Control-Allow-Origin"));
+            CHECK(acao != NULL && str_eq_n(*acao, s[F_ORIGIN], n[F_ORIGIN]), "preflight, %s %s: origin not echoed",
+                  FIELD_NAMES[f], what);
+        } else {
+            CHECK(memcmp(&d, &before, sizeof d) == 0, "preflight, %s %s: decision written", FIELD_NAMES[f], what);
+        }
+    }
+    if (f != F_REQUEST_ID && f != F_HOST_ID) {
+        /* The ACRM and ACRH of an actual request are matched instead of its method. */
+        corsmatch_result r = corsmatch_actual(rules, scratch, s[F_METHOD], n[F_METHOD], s[F_ORIGIN], n[F_ORIGIN],
+                                              s[F_ACRM], n[F_ACRM], s[F_ACRH], n[F_ACRH], CORSMATCH_TARGET_OBJECT, &d);
+        CHECK_RESULT(r, want);
+        if (ok) {
+            CHECK(d.status == 0 && d.rule == 0, "actual, %s %s: rule %lld", FIELD_NAMES[f], what, (long long)d.rule);
+        } else {
+            CHECK(memcmp(&d, &before, sizeof d) == 0, "actual, %s %s: decision written", FIELD_NAMES[f], what);
+        }
+        size_t len = 12345;
+        memset(buf, '#', sizeof buf);
+        r = corsmatch_explain(rules, s[F_METHOD], n[F_METHOD], s[F_ORIGIN], n[F_ORIGIN], s[F_ACRM], n[F_ACRM],
+                              s[F_ACRH], n[F_ACRH], CORSMATCH_TARGET_OBJECT, buf, sizeof buf, &len);
+        CHECK_RESULT(r, want);
+        if (ok) {
+            CHECK(len > 0 && len <= sizeof buf && buf[0] == '{' && memmem(buf, len, "\"winner\":0", 10) != NULL,
+                  "explain, %s %s: %.*s", FIELD_NAMES[f], what, (int)(len <= sizeof buf ? len : 0), buf);
+        } else {
+            CHECK(len == 12345 && buf[0] == '#', "explain, %s %s: output written", FIELD_NAMES[f], what);
+        }
+    }
+    if (f == F_REQUEST_ID || f == F_HOST_ID) {
+        size_t len = 12345;
+        memset(buf, '#', sizeof buf);
+        corsmatch_result r = corsmatch_error_xml(error, s[F_REQUEST_ID], n[F_REQUEST_ID], s[F_HOST_ID], n[F_HOST_ID],
+                                                 buf, sizeof buf, &len);
+        CHECK_RESULT(r, want);
+        if (ok) {
+            CHECK(len > 0 && len < sizeof buf && memcmp(buf, "<?xml", 5) == 0, "error_xml, %s %s", FIELD_NAMES[f],
+                  what);
+        } else {
+            CHECK(len == 12345 && buf[0] == '#', "error_xml, %s %s: output written", FIELD_NAMES[f], what);
+        }
+    }
+}
+
+/* A CR, LF or NUL anywhere in a request string is refused with CORSMATCH_INVALID_HEADER_VALUE
+ * by every entry point that takes that string, before any output is written: the Origin and
+ * the ACRH items are echoed into response headers, the ids into error bodies. The same
+ * value without the byte is answered. */
+static void test_header_values(void) {
+    const corsmatch_ruleset *rules = compile(S(CONFIG), NULL);
+    corsmatch_scratch *scratch = NULL;
+    CHECK_RESULT(corsmatch_scratch_new(&scratch), CORSMATCH_OK);
+    const corsmatch_error *error = refused(S("<CORSConfiguration/>"), NULL, "MalformedXML", NULL);
+
+    struct request good = good_request();
+    for (int f = 0; f < F_FIELDS; f++) {
+        call_all(rules, scratch, error, &good, f, CORSMATCH_OK, "(control)");
+    }
+
+    static const char BYTES[3] = {'\r', '\n', '\0'};
+    static const char *const BYTE_NAMES[3] = {"CR", "LF", "NUL"};
+    for (int f = 0; f < F_FIELDS; f++) {
+        size_t base_len = good.len[f];
+        for (int b = 0; b < 3; b++) {
+            /* At the start, in the middle and at the end; and a byte appended. */
+            size_t positions[4] = {0, base_len / 2, base_len - 1, base_len};
+            for (int p = 0; p < 4; p++) {
+                char value[64];
+                memcpy(value, good.s[f], base_len);
+                size_t len = base_len;
+                if (positions[p] == base_len) {
+                    len++;
+                }
+                value[positions[p]] = BYTES[b];
+                struct request bad = good;
+                bad.s[f] = value;
+                bad.len[f] = len;
+                char what[32];
+                snprintf(what, sizeof what, "%s at %zu", BYTE_NAMES[b], positions[p]);
+                call_all(rules, scratch, error, &bad, f, CORSMATCH_INVALID_HEADER_VALUE, what);
+            }
+        }
+    }
+
+    /* The attack itself, and its control: the same Origin without the CR LF. */
+    static const char SPLIT[] = "https://a.example.com\r\nSet-Cookie: x=1";
+    static const char JOINED[] = "https://a.example.comSet-Cookie: x=1";
+    corsmatch_decision d;
+    memset(&d, 0x5A, sizeof d);
+    corsmatch_decision before = d;
+    CHECK_RESULT(corsmatch_preflight(rules, scratch, S(SPLIT), S("PUT"), ABSENT, 0, ABSENT, ABSENT, &d),
+                 CORSMATCH_INVALID_HEADER_VALUE);
+    CHECK(memcmp(&d, &before, sizeof d) == 0, "decision written for a splitting Origin");
+    CHECK_RESULT(corsmatch_actual(rules, scratch, S("GET"), S(SPLIT), ABSENT, ABSENT, 0, &d),
+                 CORSMATCH_INVALID_HEADER_VALUE);
+    CHECK(memcmp(&d, &before, sizeof d) == 0, "decision written for a splitting Origin");
+    /* The `*` rule would echo nothing, but the value is refused before any rule is asked. */
+    CHECK_RESULT(corsmatch_preflight(rules, scratch, S(SPLIT), S("HEAD"), ABSENT, 0, ABSENT, ABSENT, &d),
+                 CORSMATCH_INVALID_HEADER_VALUE);
+    CHECK_RESULT(corsmatch_preflight(rules, scratch, S(JOINED), S("PUT"), ABSENT, 0, ABSENT, ABSENT, &d), CORSMATCH_OK);
+    CHECK(d.status == 403 && d.refusal == CORSMATCH_REFUSAL_DENIED, "joined origin: status %u", d.status);
+    CHECK_RESULT(corsmatch_preflight(rules, scratch, S(JOINED), S("HEAD"), ABSENT, 0, ABSENT, ABSENT, &d), CORSMATCH_OK);
+    CHECK(d.status == 200 && d.header_count > 0 && str_eq(d.headers[0].value, "*"), "joined origin, HEAD: %u",
+          d.status);
+    CHECK_RESULT(corsmatch_preflight(rules, scratch, S("https://www.example.com"), S("PUT"),
+                                     S("content-type\r\nSet-Cookie: x=1"), 0, ABSENT, ABSENT, &d),
+                 CORSMATCH_INVALID_HEADER_VALUE);
+
+    /* Only these three bytes: a tab (legal in header values) and other controls still pass
+     * (and match nothing here). */
+    CHECK_RESULT(corsmatch_preflight(rules, scratch, S("https://www.example.com"), S("PUT"), S("content-type,\tx-oss-a"),
+                                     0, ABSENT, ABSENT, &d),
+                 CORSMATCH_OK);
+    CHECK(d.status == 200, "a tab in the ACRH: status %u", d.status);
+    CHECK_RESULT(corsmatch_preflight(rules, scratch, S("https://www.exa\x01mple.com"), S("PUT"), ABSENT, 0, ABSENT,
+                                     ABSENT, &d),
+                 CORSMATCH_OK);
+    CHECK(d.status == 403, "0x01 in the Origin: status %u", d.status);
+
+    /* Invalid UTF-8 is named first when a string has both. */
+    CHECK_RESULT(corsmatch_preflight(rules, scratch, S("https://\xff.example.com\r\n"), S("PUT"), ABSENT, 0, ABSENT,
+                                     ABSENT, &d),
+                 CORSMATCH_INVALID_UTF8);
+
+    /* A CR at the end of a 1 MB Origin, past every block of the scan. */
+    const size_t MB = 1u << 20;
+    char *origin = malloc(MB);
+    if (origin == NULL) abort();
+    memcpy(origin, "https://", 8);
+    memset(origin + 8, 'a', MB - 8);
+    memcpy(origin + MB - 12, ".example.com", 12);
+    CHECK_RESULT(corsmatch_preflight(rules, scratch, origin, MB, S("PUT"), ABSENT, 0, ABSENT, ABSENT, &d), CORSMATCH_OK);
+    CHECK(d.status == 200, "1 MB origin: status %u", d.status);
+    for (size_t at = MB - 33; at < MB; at += 8) {
+        char saved = origin[at];
+        origin[at] = '\n';
+        CHECK_RESULT(corsmatch_preflight(rules, scratch, origin, MB, S("PUT"), ABSENT, 0, ABSENT, ABSENT, &d),
+                     CORSMATCH_INVALID_HEADER_VALUE);
+        origin[at] = saved;
+    }
+    free(origin);
+
+    CHECK(str_eq(corsmatch_result_name(CORSMATCH_INVALID_HEADER_VALUE), "CORSMATCH_INVALID_HEADER_VALUE"),
+          "result name");
+    CHECK(CORSMATCH_INVALID_HEADER_VALUE == 8 && CORSMATCH_PANIC == 7, "result values moved");
+
+    corsmatch_error_free(error);
     corsmatch_scratch_free(scratch);
     corsmatch_ruleset_free(rules);
 }
@@ -581,6 +773,7 @@ int main(void) {
     test_null_and_free();
     test_zero_lengths();
     test_invalid_utf8_and_arguments();
+    test_header_values();
     test_huge_inputs();
     test_documents();
     test_explain_buffer();

@@ -13,7 +13,7 @@ decide it.
 [('warning', 'vary-missing')]
 """
 
-from ._errors import ConfigError, CorsmatchError
+from ._errors import ConfigError, CorsmatchError, InvalidHeaderValue
 from ._corsmatch import CORE_VERSION, Explanation, Finding, LintExample, Response, RuleSet, RuleVerdict, __version__
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "CorsmatchError",
     "Explanation",
     "Finding",
+    "InvalidHeaderValue",
     "LintExample",
     "Response",
     "RuleSet",

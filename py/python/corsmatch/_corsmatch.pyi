@@ -131,6 +131,9 @@ class RuleSet:
     ) -> RuleSet: ...
     @staticmethod
     def no_config(profile: _Profile = "oss") -> RuleSet: ...
+    # preflight, actual, evaluate and explain raise corsmatch.InvalidHeaderValue (a
+    # CorsmatchError, so a ValueError) when a request value (method, origin, acrm, acrh,
+    # request_id, host_id) holds CR, LF or NUL: those values are echoed into the response.
     def preflight(
         self,
         origin: Optional[str] = None,

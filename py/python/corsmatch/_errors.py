@@ -35,3 +35,24 @@ class ConfigError(CorsmatchError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (str(self), self.code, self.message, self.status, self.xml, self.kind))
+
+
+class InvalidHeaderValue(CorsmatchError):
+    """A request value holding CR, LF or NUL, refused before anything is decided.
+
+    The engine echoes the request's values into response headers (the Origin into
+    ``Access-Control-Allow-Origin``, the ACRH items into ``Access-Control-Allow-Headers``)
+    and error bodies (the ids), where a CR or LF would split the response. HTTP parsers never
+    deliver such header values; every ``RuleSet`` method taking request values (``preflight``,
+    ``actual``, ``evaluate``, ``explain``) refuses them too. ``argument`` names the argument
+    (``method``, ``origin``, ``acrm``, ``acrh``, ``request_id`` or ``host_id``).
+    """
+
+    argument: str
+
+    def __init__(self, description: str, argument: str) -> None:
+        super().__init__(description)
+        self.argument = argument
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.argument))
