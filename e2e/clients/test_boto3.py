@@ -1075,3 +1075,22 @@ def test_log_file_gets_one_json_line_per_decision(start_server, h, tmp_path):
 
     assert h.wait_until(lambda: sum(origin in json.dumps(e) for e in logged()) >= 2, timeout=10), log.read_text() \
         if log.exists() else "no log file"
+
+
+def test_several_key_pairs_are_each_an_owner(start_server, h):
+    """`--credentials` repeats: a conformance suite signs as several users (ceph/s3-tests' main,
+    alt and tenant), and each key pair verifies; a key named by none is InvalidAccessKeyId,
+    and a known key with the wrong secret SignatureDoesNotMatch."""
+    srv = start_server("--profile", "s3", "--credentials", "AKIDALT:alt-secret")
+    main = h.make_s3_client(srv.endpoint)
+    alt = h.make_s3_client(srv.endpoint, access_key="AKIDALT", secret_key="alt-secret")
+    name = new_bucket(main, h, "multi")
+    assert name in [b["Name"] for b in alt.list_buckets()["Buckets"]]
+    alt.put_object(Bucket=name, Key="k", Body=b"from alt")
+    assert main.get_object(Bucket=name, Key="k")["Body"].read() == b"from alt"
+    with pytest.raises(ClientError) as ei:
+        h.make_s3_client(srv.endpoint, access_key="AKIDNOBODY", secret_key="x").list_buckets()
+    assert err(ei)[0] == "InvalidAccessKeyId" and err(ei)[2] == 403
+    with pytest.raises(ClientError) as ei:
+        h.make_s3_client(srv.endpoint, access_key="AKIDALT", secret_key="wrong").list_buckets()
+    assert err(ei)[0] == "SignatureDoesNotMatch"

@@ -687,7 +687,6 @@ def test_post_object_policies_are_verified(srv, monkeypatch):
     fields = dict(_presigned_post(srv, "policy-bad-sig")["fields"])
     fields["x-amz-signature"] = "0" * 64
     expect_error(_send_post(srv, fields), 403, "SignatureDoesNotMatch")
-    # (the policy's conditions are not enforced: a choice the README writes down)
     # an unknown key id
     fields = dict(_presigned_post(srv, "policy-bad-ak")["fields"])
     fields["x-amz-credential"] = fields["x-amz-credential"].replace(ACCESS_KEY, "AKIDNOSUCHKEY")

@@ -22,11 +22,13 @@ pub struct CorsState {
     pub rules: RuleSet,
     /// The document as it was received (API) or read (file).
     pub document: Option<Arc<[u8]>>,
+    /// Where it came from, for the debug page: `PutBucketCors`, a file, the shipped example.
+    pub source: Arc<str>,
 }
 
 impl CorsState {
     pub fn none(options: &Options, version: u64) -> CorsState {
-        CorsState { version, rules: options.no_config(), document: None }
+        CorsState { version, rules: options.no_config(), document: None, source: Arc::from("none") }
     }
 }
 
@@ -46,11 +48,19 @@ pub fn compile(options: &Options, bytes: &[u8]) -> Result<Option<RuleSet>, Confi
 
 /// Makes `document` (compiled as `rules`) the bucket's configuration, or removes it; returns
 /// the new version. The caller holds the store's write lock when the change is persisted.
-pub fn install(store: &Store, options: &Options, bucket: &Bucket, document: Option<(&[u8], RuleSet)>) -> u64 {
+pub fn install(
+    store: &Store,
+    options: &Options,
+    bucket: &Bucket,
+    document: Option<(&[u8], RuleSet)>,
+    source: &str,
+) -> u64 {
     let version = store.next_version();
     let state = match document {
-        Some((bytes, rules)) => CorsState { version, rules, document: Some(Arc::from(bytes)) },
-        None => CorsState::none(options, version),
+        Some((bytes, rules)) => {
+            CorsState { version, rules, document: Some(Arc::from(bytes)), source: Arc::from(source) }
+        }
+        None => CorsState { source: Arc::from(source), ..CorsState::none(options, version) },
     };
     *write(&bucket.cors) = Arc::new(state);
     version
@@ -146,7 +156,8 @@ pub fn poll_file(server: &Server, bucket: &Bucket, path: &Path) {
                     eprintln!("corsmatch serve: cannot save {}'s configuration in --data: {e}", bucket.name);
                 }
             }
-            let version = install(&server.store, &server.options, bucket, document);
+            let source = format!("{} (reloaded when it changes)", path.display());
+            let version = install(&server.store, &server.options, bucket, document, &source);
             super::store::lock(&server.last_errors).remove(&bucket.name);
             eprintln!(
                 "corsmatch serve: bucket {}: reloaded {} (version {version}, {count} rules)",

@@ -31,7 +31,7 @@ pub async fn put(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
     };
     let _writing = server.store.writing();
     cors::persist(&server.store, bucket, Some(&document)).map_err(|e| server.io_error(e))?;
-    let version = cors::install(&server.store, &server.options, bucket, Some((&document, rules)));
+    let version = cors::install(&server.store, &server.options, bucket, Some((&document, rules)), "PutBucketCors");
     super::store::lock(&server.last_errors).remove(&bucket.name);
     if bucket.file.is_some() {
         super::store::lock(&server.file_seen).insert(bucket.name.clone(), document.to_vec());
@@ -54,7 +54,7 @@ pub fn delete(ctx: &Ctx<'_>) -> ApiResult<Response> {
     let server = ctx.server;
     let _writing = server.store.writing();
     cors::persist(&server.store, bucket, None).map_err(|e| server.io_error(e))?;
-    let version = cors::install(&server.store, &server.options, bucket, None);
+    let version = cors::install(&server.store, &server.options, bucket, None, "DeleteBucketCors");
     super::store::lock(&server.last_errors).remove(&bucket.name);
     if bucket.file.is_some() {
         super::store::lock(&server.file_seen).insert(bucket.name.clone(), Vec::new());

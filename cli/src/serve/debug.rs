@@ -214,9 +214,9 @@ async fn config(State(server): State<Arc<Server>>, Query(q): Query<BucketQuery>)
     };
     let cors = bucket.cors();
     let source = match (&bucket.file, &cors.document) {
-        (Some(p), _) => p.display().to_string(),
-        (None, Some(_)) => "PutBucketCors".to_string(),
+        (Some(p), None) => format!("{} (empty: no CORS configuration)", p.display()),
         (None, None) => "no CORS configuration".to_string(),
+        (_, Some(_)) => cors.source.to_string(),
     };
     let config = cors.rules.config();
     let body = json!({

@@ -36,7 +36,7 @@ mod xml;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -84,10 +84,11 @@ pub struct ServeArgs {
     /// on disk before it is acknowledged. Without it everything is in memory.
     #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
-    /// Verify signatures (SigV4 header and query, SigV2 and OSS) with these credentials.
+    /// Verify signatures (SigV4 header and query, SigV2 and OSS) with these credentials;
+    /// repeatable, each key pair is an owner (conformance suites sign as several users).
     /// Without it, signed requests are the owner's and nothing is verified.
     #[arg(long, value_name = "ACCESS_KEY:SECRET_KEY")]
-    credentials: Option<String>,
+    credentials: Vec<String>,
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "IP:PORT")]
     addr: SocketAddr,
@@ -106,7 +107,8 @@ pub struct Server {
     pub options: Options,
     pub dialect: &'static Dialect,
     pub store: Store,
-    pub credentials: Option<Credentials>,
+    /// The key pairs signatures are verified with; none: signatures are not verified.
+    pub credentials: Vec<Credentials>,
     /// `<HostId>` of error bodies: the listen address.
     pub host_id: String,
     pub listen: SocketAddr,
@@ -156,6 +158,31 @@ impl Server {
         self.store.insert_bucket(bucket)
     }
 
+    /// Who signed a request: `check` is one signature scheme's verdict with one key pair. The
+    /// first key pair whose access key the request names decides; none configured: nothing
+    /// is verified.
+    pub fn authenticate(
+        &self,
+        check: impl Fn(Option<&Credentials>) -> Result<Caller, auth::AuthError>,
+    ) -> ApiResult<Caller> {
+        let refused = |e: auth::AuthError| ApiError::custom(e.status, e.code, e.message);
+        if self.credentials.is_empty() {
+            return check(None).map_err(refused);
+        }
+        let mut unknown = None;
+        for creds in &self.credentials {
+            match check(Some(creds)) {
+                Err(e) if e.code == "InvalidAccessKeyId" => unknown = Some(e),
+                verdict => return verdict.map_err(refused),
+            }
+        }
+        Err(refused(unknown.unwrap_or_else(|| auth::AuthError {
+            status: 403,
+            code: "InvalidAccessKeyId",
+            message: String::new(),
+        })))
+    }
+
     /// A write to disk that failed: the request fails, and the change is not made.
     pub fn io_error(&self, e: std::io::Error) -> ApiError {
         eprintln!("corsmatch serve: cannot write to the data directory: {e}");
@@ -180,15 +207,15 @@ fn is_loopback(addr: &SocketAddr) -> bool {
 fn build(args: &ServeArgs, listen: SocketAddr) -> Result<Server, Failure> {
     let options = args.compile.options();
     let dialect = Dialect::of(options.profile);
-    let credentials = match &args.credentials {
-        None => None,
-        Some(s) => match s.split_once(':') {
+    let mut credentials = Vec::new();
+    for pair in &args.credentials {
+        match pair.split_once(':') {
             Some((a, k)) if !a.is_empty() && !k.is_empty() => {
-                Some(Credentials { access_key: a.to_string(), secret_key: k.to_string() })
+                credentials.push(Credentials { access_key: a.to_string(), secret_key: k.to_string() })
             }
             _ => return Err(Failure::usage("--credentials must be ACCESS_KEY:SECRET_KEY")),
-        },
-    };
+        }
+    }
     let (disk, loaded) = match &args.data {
         None => (None, Vec::new()),
         Some(dir) => {
@@ -228,7 +255,8 @@ fn build(args: &ServeArgs, listen: SocketAddr) -> Result<Server, Failure> {
         let bucket = server.store.insert_bucket(bucket).map_err(|e| Failure::usage(e.message.to_string()))?;
         if let Some(doc) = b.cors {
             let rules = cors::compile(&options, &doc).map_err(|e| invalid(&format!("--data bucket {}", b.name), &e))?;
-            cors::install(&server.store, &options, &bucket, rules.map(|r| (doc.as_slice(), r)));
+            let source = format!("kept in --data {}", args.data.as_deref().unwrap_or(Path::new("")).display());
+            cors::install(&server.store, &options, &bucket, rules.map(|r| (doc.as_slice(), r)), &source);
         }
         for object in b.objects {
             server.store.reserve(object.footprint()).map_err(|e| Failure::usage(e.message.to_string()))?;
@@ -271,7 +299,12 @@ fn build(args: &ServeArgs, listen: SocketAddr) -> Result<Server, Failure> {
         };
         if let Some(text) = text {
             let rules = cors::compile(&options, &text).map_err(|e| invalid(&format!("bucket {name}"), &e))?;
-            cors::install(&server.store, &options, &bucket, rules.map(|r| (text.as_slice(), r)));
+            let source = match (&file, options.profile) {
+                (Some(path), _) => format!("{} (reloaded when it changes)", path.display()),
+                (None, Profile::Oss) => "the shipped example, examples/oss-web-upload.xml".to_string(),
+                (None, Profile::S3) => "the shipped example, examples/s3-web-upload.xml".to_string(),
+            };
+            cors::install(&server.store, &options, &bucket, rules.map(|r| (text.as_slice(), r)), &source);
             if let Some(path) = &file {
                 store::lock(&server.file_seen).insert(name.clone(), text.clone());
                 if let Some(disk) = &server.store.disk {
@@ -312,16 +345,15 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         );
         println!("  debug page: http://{addr}/_corsmatch/");
         for b in server.store.buckets() {
-            let source = match &b.file {
-                Some(p) => format!("{} (reloaded when it changes)", p.display()),
-                None if b.cors().document.is_some() => "configured".to_string(),
-                None => "no CORS configuration".to_string(),
-            };
-            println!("  bucket {}: {source}", b.name);
+            let cors = b.cors();
+            let source = if cors.document.is_some() { &*cors.source } else { "no CORS configuration" };
+            println!("  bucket {} ({}): {source}", b.name, b.acl().name());
         }
-        match (&server.credentials, args.allow_remote) {
-            (None, _) => println!("  signatures are not verified (no --credentials): a signed request is the owner's"),
-            (Some(c), _) => println!("  signatures verified for access key {}", c.access_key),
+        if server.credentials.is_empty() {
+            println!("  signatures are not verified (no --credentials): a signed request is the owner's");
+        }
+        for c in &server.credentials {
+            println!("  signatures verified for access key {}", c.access_key);
         }
         if args.allow_remote {
             println!("  --allow-remote: any Host is accepted; this is a debugging tool, not a storage server");
@@ -539,8 +571,7 @@ async fn handle(server: &Server, parts: &Parts, routed: &Routed, body: Body) -> 
             resource: &route.resource(),
             oss: d.oss(),
         };
-        auth::authenticate(&auth_req, server.credentials.as_ref(), SystemTime::now())
-            .map_err(|e| ApiError::custom(e.status, e.code, e.message))?
+        server.authenticate(|creds| auth::authenticate(&auth_req, creds, SystemTime::now()))?
     };
     let ctx = Ctx { server, d, parts, routed, caller };
     acl::check(&ctx)?;

@@ -34,6 +34,7 @@ use percent_encoding::{percent_decode_str, percent_encode, AsciiSet, NON_ALPHANU
 use sha1::Sha1;
 use sha2::Sha256;
 
+pub use self::post::check_conditions;
 use self::v1::V1;
 use self::v4::V4;
 use super::clock::unix_seconds;
@@ -101,7 +102,8 @@ pub fn authenticate(req: &AuthRequest<'_>, creds: Option<&Credentials>, now: Sys
 /// (`OSSAccessKeyId`, `Signature` same as SigV2; also OSS V4 `x-oss-signature-version`=OSS4-HMAC-SHA256,
 /// `x-oss-credential`, `x-oss-date`, `x-oss-signature`, as OSS's PostObject V4 page defines it).
 /// No signature fields: Anonymous. Also checks the policy's `expiration` (ISO 8601) when
-/// verifying: expired -> AccessDenied "Invalid according to Policy: Policy expired.".
+/// verifying: expired -> AccessDenied "Invalid according to Policy: Policy expired.". The
+/// policy's conditions are `check_conditions`'s, once the signature verified.
 pub fn authenticate_post(
     field: &dyn Fn(&str) -> Option<String>,
     creds: Option<&Credentials>,

@@ -615,6 +615,261 @@ fn post_policy_documents_are_checked() {
     assert!(err.message.contains("'AWSAccessKeyId'"), "{}", err.message);
 }
 
+// ---------------------------------------------------------------------------------------
+// PostObject: the policy's conditions (`post::check_conditions`).
+
+fn conditions(
+    policy: &str,
+    fields: &[(&str, &str)],
+    bucket: &str,
+    file_len: usize,
+    oss: bool,
+) -> Result<(), super::post::PolicyRefusal> {
+    let fields: Vec<(String, String)> = fields.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+    super::post::check_conditions(policy, &fields, bucket, file_len, oss)
+}
+
+/// A policy of these conditions (a JSON array's insides).
+fn policy_of(conditions: &str) -> String {
+    BASE64.encode(format!(r#"{{"expiration": "2030-01-01T00:00:00Z", "conditions": [{conditions}]}}"#))
+}
+
+/// (status, code, message) of a refusal, or "ok".
+fn refusal(result: Result<(), super::post::PolicyRefusal>) -> (u16, String, String) {
+    match result {
+        Ok(()) => (0, "ok".into(), String::new()),
+        Err(r) => (r.error.status, r.error.code.to_string(), r.error.message),
+    }
+}
+
+fn failed(condition: &str) -> (u16, String, String) {
+    (403, "AccessDenied".into(), format!("Invalid according to Policy: Policy Condition failed: {condition}"))
+}
+
+fn extra(names: &str) -> (u16, String, String) {
+    (403, "AccessDenied".into(), format!("Invalid according to Policy: Extra input fields: {names}"))
+}
+
+fn malformed(message: &str) -> (u16, String, String) {
+    (400, "InvalidPolicyDocument".into(), message.into())
+}
+
+/// The recorded boto3 forms (`POSTS`): their conditions are bucket "bucket", a key starting
+/// with "uploads/" and, SigV4, the algorithm, credential and date fields.
+#[test]
+fn boto3_forms_meet_their_conditions_and_tampered_ones_do_not() {
+    for fx in POSTS.iter().filter(|fx| !fx.oss) {
+        let policy = fx.fields.iter().find(|(n, _)| *n == "policy").map(|(_, v)| *v).unwrap();
+        // The key as stored: `uploads/${filename}` with the file's name.
+        let fields: Vec<(&str, &str)> =
+            fx.fields.iter().map(|&(n, v)| if n == "key" { (n, "uploads/a.txt") } else { (n, v) }).collect();
+        assert_eq!(refusal(conditions(policy, &fields, "bucket", 5, false)).1, "ok", "{}", fx.name);
+        // Signed for another bucket.
+        assert_eq!(
+            refusal(conditions(policy, &fields, "other", 5, false)),
+            failed(r#"["eq", "$bucket", "bucket"]"#),
+            "{}",
+            fx.name
+        );
+        // Another key.
+        let moved: Vec<(&str, &str)> =
+            fields.iter().map(|&(n, v)| if n == "key" { (n, "elsewhere/a.txt") } else { (n, v) }).collect();
+        assert_eq!(
+            refusal(conditions(policy, &moved, "bucket", 5, false)),
+            failed(r#"["starts-with", "$key", "uploads/"]"#),
+            "{}",
+            fx.name
+        );
+        // A field the policy does not name; `x-ignore-` fields and the exempt ones are fine.
+        let mut more = fields.clone();
+        more.push(("x-ignore-tracker", "1"));
+        assert_eq!(refusal(conditions(policy, &more, "bucket", 5, false)).1, "ok", "{}", fx.name);
+        more.push(("acl", "public-read"));
+        more.push(("X-Amz-Meta-Note", "hi"));
+        more.push(("ACL", "private"));
+        assert_eq!(
+            refusal(conditions(policy, &more, "bucket", 5, false)),
+            extra("acl, X-Amz-Meta-Note"),
+            "{}",
+            fx.name
+        );
+        // OSS does not ask for every field to be named.
+        assert_eq!(refusal(conditions(policy, &more, "bucket", 5, true)).1, "ok", "{}", fx.name);
+    }
+    // SigV4: the date the policy names must be the form's.
+    let fx = &POSTS[0];
+    let policy = fx.fields.iter().find(|(n, _)| *n == "policy").map(|(_, v)| *v).unwrap();
+    let fields: Vec<(&str, &str)> = fx
+        .fields
+        .iter()
+        .filter(|(n, _)| *n != "x-amz-date")
+        .map(|&(n, v)| if n == "key" { (n, "uploads/a.txt") } else { (n, v) })
+        .collect();
+    assert_eq!(
+        refusal(conditions(policy, &fields, "bucket", 5, false)),
+        failed(r#"["eq", "$x-amz-date", "20261130T201929Z"]"#)
+    );
+}
+
+#[test]
+fn each_kind_of_condition() {
+    let policy = policy_of(
+        r#"{"AcL": "public-read"}, ["EQ", "$Key", "a.txt"], ["starts-with", "$Content-Type", "image/"],
+           ["starts-with", "$x-amz-meta-tag", ""], ["content-length-range", 1, "10"], {"bucket": "bk"}"#,
+    );
+    let good = [("key", "a.txt"), ("ACL", "public-read"), ("content-type", "image/png"), ("X-Amz-Meta-Tag", "")];
+    for len in [1, 10] {
+        assert_eq!(refusal(conditions(&policy, &good, "bk", len, false)).1, "ok", "{len}");
+    }
+    let with = |name: &str, value: &'static str| -> Vec<(String, String)> {
+        good.iter()
+            .map(|&(n, v)| (n.to_string(), if n.eq_ignore_ascii_case(name) { value } else { v }.to_string()))
+            .collect()
+    };
+    let check =
+        |fields: Vec<(String, String)>| refusal(super::post::check_conditions(&policy, &fields, "bk", 5, false));
+    // Values are case-sensitive.
+    assert_eq!(check(with("acl", "PUBLIC-READ")), failed(r#"["eq", "$AcL", "public-read"]"#));
+    assert_eq!(check(with("key", "b.txt")), failed(r#"["EQ", "$Key", "a.txt"]"#));
+    assert_eq!(check(with("content-type", "text/plain")), failed(r#"["starts-with", "$Content-Type", "image/"]"#));
+    // A list of content types: each must start with the prefix.
+    assert_eq!(check(with("content-type", "image/jpg,image/gif")).1, "ok");
+    assert_eq!(check(with("content-type", "image/jpg,text/plain")).1, "AccessDenied");
+    // A field the form lacks fails its condition, even `starts-with ""`.
+    let without: Vec<(String, String)> =
+        good.iter().filter(|(n, _)| *n != "X-Amz-Meta-Tag").map(|&(n, v)| (n.into(), v.into())).collect();
+    assert_eq!(check(without), failed(r#"["starts-with", "$x-amz-meta-tag", ""]"#));
+    // Repeated fields are matched comma-separated.
+    let mut twice = with("key", "a.txt");
+    twice.push(("key".into(), "b.txt".into()));
+    assert_eq!(check(twice), failed(r#"["EQ", "$Key", "a.txt"]"#));
+    // The bucket is the request's, whatever a `bucket` field says.
+    let mut named = with("key", "a.txt");
+    named.push(("bucket".into(), "bk".into()));
+    assert_eq!(
+        refusal(super::post::check_conditions(&policy, &named, "other", 5, false)),
+        failed(r#"["eq", "$bucket", "bk"]"#)
+    );
+    assert_eq!(refusal(super::post::check_conditions(&policy, &named, "bk", 5, false)).1, "ok");
+
+    // The size, with the elements S3 adds.
+    let too_big = conditions(&policy, &good, "bk", 11, false).unwrap_err();
+    assert_eq!(
+        (too_big.error.status, too_big.error.code, too_big.error.message.as_str()),
+        (400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
+    );
+    assert_eq!(too_big.details, vec![("ProposedSize", "11".to_string()), ("MaxSizeAllowed", "10".to_string())]);
+    let too_small = conditions(&policy, &good, "bk", 0, true).unwrap_err();
+    assert_eq!(
+        (too_small.error.status, too_small.error.code, too_small.error.message.as_str()),
+        (400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
+    );
+    assert_eq!(too_small.details, vec![("ProposedSize", "0".to_string()), ("MinSizeAllowed", "1".to_string())]);
+    // Field conditions come before the size.
+    let key_and_size =
+        [("key", "b.txt"), ("ACL", "public-read"), ("content-type", "image/png"), ("X-Amz-Meta-Tag", "")];
+    assert_eq!(refusal(conditions(&policy, &key_and_size, "bk", 11, false)).1, "AccessDenied");
+}
+
+#[test]
+fn odd_conditions() {
+    let ok =
+        |conds: &str, fields: &[(&str, &str)], oss: bool| refusal(conditions(&policy_of(conds), fields, "bk", 3, oss));
+    // A name without its `$` names no field: the condition fails.
+    assert_eq!(ok(r#"["eq", "key", "k"]"#, &[("key", "k")], false), failed(r#"["eq", "key", "k"]"#));
+    // A bound that is a string but not a number.
+    assert_eq!(
+        ok(r#"["content-length-range", "test", 10]"#, &[], false),
+        failed(r#"["content-length-range", "test", "10"]"#)
+    );
+    // Quotes in a value are escaped in the message.
+    assert_eq!(
+        ok(r#"{"Content-Disposition": "filename=\"a.png\""}"#, &[("content-disposition", "inline")], false),
+        failed(r#"["eq", "$Content-Disposition", "filename=\"a.png\""]"#)
+    );
+    // OSS's `in` and `not-in`; S3 does not have them.
+    let in_list = r#"["in", "$content-type", ["image/png", "image/jpeg"]], ["not-in", "$cache-control", ["no-cache"]]"#;
+    assert_eq!(ok(in_list, &[("content-type", "image/png")], true).1, "ok");
+    assert_eq!(ok(in_list, &[("content-type", "image/png"), ("cache-control", "max-age=1")], true).1, "ok");
+    assert_eq!(
+        ok(in_list, &[("content-type", "image/png"), ("cache-control", "no-cache")], true),
+        failed(r#"["not-in", "$cache-control", ["no-cache"]]"#)
+    );
+    assert_eq!(
+        ok(in_list, &[("content-type", "image/gif")], true),
+        failed(r#"["in", "$content-type", ["image/png","image/jpeg"]]"#)
+    );
+    assert_eq!(
+        ok(in_list, &[("content-type", "image/png")], false),
+        malformed("Invalid Policy: Invalid Condition: unknown operation 'in'.")
+    );
+    assert_eq!(
+        ok(r#"["not-in", "$cache-control", "no-cache"]"#, &[], true),
+        malformed("Invalid Policy: Invalid not-in: value must be a List.")
+    );
+}
+
+#[test]
+fn malformed_policies_are_refused_before_any_condition() {
+    let encode = |json: &str| BASE64.encode(json);
+    let cases = [
+        ("not base64!".to_string(), "Invalid Policy: Invalid JSON."),
+        (encode("{not json"), "Invalid Policy: Invalid JSON."),
+        (encode(r#"{"expiration": "2030-01-01T00:00:00Z"}"#), "Invalid Policy: Policy missing conditions."),
+        (
+            encode(r#"{"expiration": "2030-01-01T00:00:00Z", "CONDITIONS": []}"#),
+            "Invalid Policy: Policy missing conditions.",
+        ),
+        (
+            encode(r#"{"expiration": "2030-01-01T00:00:00Z", "conditions": {}}"#),
+            "Invalid Policy: Invalid 'conditions' value: must be a List.",
+        ),
+        (
+            policy_of(r#"{"bucket": "bk", "key": "k"}"#),
+            "Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.",
+        ),
+        (
+            policy_of("{}"),
+            "Invalid Policy: Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.",
+        ),
+        (
+            policy_of(r#"{"Content-Length": 6199034}"#),
+            "Invalid Policy: Invalid Simple-Condition: value must be a string.",
+        ),
+        (policy_of(r#"{"success_action_redirect": null}"#), "Invalid Policy: Invalid JSON."),
+        (policy_of(r#"["content-length-range", 0, 512.0]"#), "Invalid Policy: Invalid JSON."),
+        (policy_of(r#"["content-length-range", -1, 0]"#), "Invalid Policy: Invalid JSON."),
+        (
+            policy_of(r#"["content-length-range", 0]"#),
+            "Invalid Policy: Invalid content-length-range: wrong number of arguments.",
+        ),
+        (policy_of(r#"["eq", "$key"]"#), "Invalid Policy: Invalid eq: wrong number of arguments."),
+        (policy_of(r#"["eq", "$key", 5]"#), "Invalid Policy: Invalid JSON."),
+        (policy_of("[]"), "Invalid Policy: Invalid Condition: missing operation identifier."),
+        (policy_of(r#"["matches", "$key", "k"]"#), "Invalid Policy: Invalid Condition: unknown operation 'matches'."),
+        (policy_of("123"), "Invalid Policy: Invalid condition test: must be a List or Object."),
+    ];
+    for (policy, message) in cases {
+        for oss in [false, true] {
+            let r = refusal(conditions(&policy, &[("key", "k")], "bk", 3, oss));
+            assert_eq!(r, malformed(message), "{message}");
+        }
+    }
+    // The whole document is read before any condition is checked.
+    let late = policy_of(r#"["eq", "$key", "other"], ["content-length-range", 0]"#);
+    assert_eq!(
+        refusal(conditions(&late, &[("key", "k")], "bk", 3, false)),
+        malformed("Invalid Policy: Invalid content-length-range: wrong number of arguments.")
+    );
+    // A policy that names nothing: S3 wants every field named, OSS does not.
+    let empty = policy_of("");
+    assert_eq!(
+        refusal(conditions(&empty, &[("key", "k"), ("policy", "p"), ("signature", "s")], "bk", 3, false)),
+        extra("key")
+    );
+    assert_eq!(refusal(conditions(&empty, &[("key", "k")], "bk", 3, true)).1, "ok");
+}
+
 #[test]
 fn the_canonical_query_is_encoded_again_and_sorted() {
     let q = Query::parse("b=2&a=%7e+x&a=1&c&list-type=2&prefix=a%2fb%C3%BC");
