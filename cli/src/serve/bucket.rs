@@ -47,8 +47,7 @@ pub async fn create(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
         return Err(ctx.err(Code::MalformedXML));
     }
     if ctx.routed.bucket.is_some() {
-        let code = if ctx.d.oss() { Code::BucketAlreadyExists } else { Code::BucketAlreadyOwnedByYou };
-        return Err(ctx.err(code).with("BucketName", name));
+        return Err(ctx.server.store.already_exists(name));
     }
     ctx.server.create_bucket(name, acl, None)?;
     let mut r = StatusCode::OK.into_response();

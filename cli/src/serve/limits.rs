@@ -18,7 +18,7 @@ pub const MAX_FORM_BYTES: usize = MAX_OBJECT_BYTES + (1 << 20);
 pub const MAX_KEY_BYTES: usize = 1024;
 /// Buckets per server (S3's default account quota is 100; OSS's 100 as well).
 pub const MAX_BUCKETS: usize = 1000;
-/// Unfinished multipart uploads per server: each one holds parts in memory.
+/// Unfinished multipart uploads per bucket: each one holds parts in memory.
 pub const MAX_UPLOADS: usize = 1000;
 /// Parts per upload (S3's and OSS's limit).
 pub const MAX_PARTS: u32 = 10_000;

@@ -38,7 +38,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -140,18 +140,11 @@ impl Server {
     /// A new bucket, in memory and (with `--data`) on disk.
     pub fn create_bucket(&self, name: &str, acl: Acl, file: Option<PathBuf>) -> ApiResult<Arc<Bucket>> {
         let meta = BucketMeta { created_ms: now_ms(), acl };
-        let bucket = Bucket {
-            name: name.to_string(),
-            meta: RwLock::new(meta.clone()),
-            cors: RwLock::new(Arc::new(CorsState::none(&self.options, self.store.next_version()))),
-            file,
-            objects: RwLock::default(),
-            uploads: Mutex::default(),
-        };
         let _writing = self.store.writing();
         if self.store.bucket(name).is_some() {
-            return self.store.insert_bucket(bucket);
+            return Err(self.store.already_exists(name));
         }
+        let bucket = Bucket::new(name, meta.clone(), file, CorsState::none(&self.options, self.store.next_version()));
         if let Some(disk) = &self.store.disk {
             disk.save_bucket(name, &meta).map_err(|e| self.io_error(e))?;
         }
@@ -243,16 +236,22 @@ fn build(args: &ServeArgs, listen: SocketAddr) -> Result<Server, Failure> {
         eprintln!("corsmatch serve: {what}: {} {}: {}", e.status(), e.code(), e.message());
         Failure::config(e)
     };
+    let mut wanted: Vec<(String, Option<PathBuf>)> = args.buckets.iter().map(|a| bucket_arg(a)).collect();
+    if let Some(path) = &args.config {
+        wanted.push(("example".to_string(), Some(path.clone())));
+    }
+    let example = wanted.is_empty() && loaded.is_empty();
+    if example {
+        wanted.push(("example".to_string(), None));
+    }
     for b in loaded {
-        let bucket = Bucket {
-            name: b.name.clone(),
-            meta: RwLock::new(b.meta),
-            cors: RwLock::new(Arc::new(CorsState::none(&options, server.store.next_version()))),
-            file: None,
-            objects: RwLock::default(),
-            uploads: Mutex::default(),
-        };
-        let bucket = server.store.insert_bucket(bucket).map_err(|e| Failure::usage(e.message.to_string()))?;
+        // A bucket kept in --data that is also named on the command line takes its file.
+        let file = wanted.iter().find(|(n, _)| *n == b.name).and_then(|(_, f)| f.clone());
+        let cors = CorsState::none(&options, server.store.next_version());
+        let bucket = server
+            .store
+            .insert_bucket(Bucket::new(&b.name, b.meta, file, cors))
+            .map_err(|e| Failure::usage(e.message.to_string()))?;
         if let Some(doc) = b.cors {
             let rules = cors::compile(&options, &doc).map_err(|e| invalid(&format!("--data bucket {}", b.name), &e))?;
             let source = format!("kept in --data {}", args.data.as_deref().unwrap_or(Path::new("")).display());
@@ -262,14 +261,6 @@ fn build(args: &ServeArgs, listen: SocketAddr) -> Result<Server, Failure> {
             server.store.reserve(object.footprint()).map_err(|e| Failure::usage(e.message.to_string()))?;
             server.store.put_object(&bucket, object);
         }
-    }
-    let mut wanted: Vec<(String, Option<PathBuf>)> = args.buckets.iter().map(|a| bucket_arg(a)).collect();
-    if let Some(path) = &args.config {
-        wanted.push(("example".to_string(), Some(path.clone())));
-    }
-    let example = wanted.is_empty() && server.store.buckets().is_empty();
-    if example {
-        wanted.push(("example".to_string(), None));
     }
     for (name, file) in wanted {
         if !dialect.valid_bucket_name(&name) {
@@ -286,14 +277,9 @@ fn build(args: &ServeArgs, listen: SocketAddr) -> Result<Server, Failure> {
             None => None,
         };
         let bucket = match server.store.bucket(&name) {
-            // A bucket kept in --data that is also named on the command line takes its file.
-            Some(existing) if file.is_none() => existing,
-            _ => {
-                let acl = match server.store.bucket(&name) {
-                    Some(b) => b.acl(),
-                    None => Acl::parse(&args.bucket_acl).ok().flatten().unwrap_or(Acl::Private),
-                };
-                server.store.remove_bucket(&name);
+            Some(kept) => kept,
+            None => {
+                let acl = Acl::parse(&args.bucket_acl).ok().flatten().unwrap_or(Acl::Private);
                 server.create_bucket(&name, acl, file.clone()).map_err(|e| Failure::usage(e.message.to_string()))?
             }
         };

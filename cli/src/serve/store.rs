@@ -135,6 +135,17 @@ pub struct Bucket {
 }
 
 impl Bucket {
+    pub fn new(name: &str, meta: BucketMeta, file: Option<PathBuf>, cors: CorsState) -> Bucket {
+        Bucket {
+            name: name.to_string(),
+            meta: RwLock::new(meta),
+            cors: RwLock::new(Arc::new(cors)),
+            file,
+            objects: RwLock::default(),
+            uploads: Mutex::default(),
+        }
+    }
+
     pub fn cors(&self) -> Arc<CorsState> {
         Arc::clone(&read(&self.cors))
     }
@@ -218,11 +229,18 @@ impl Store {
         let _ = self.bytes.fetch_update(Ordering::AcqRel, Ordering::Acquire, |b| Some(b.saturating_sub(n)));
     }
 
+    /// The answer to creating a bucket that exists (all buckets are the one owner's): S3
+    /// `BucketAlreadyOwnedByYou`, OSS `BucketAlreadyExists`.
+    pub fn already_exists(&self, name: &str) -> ApiError {
+        let code = if self.dialect.oss() { Code::BucketAlreadyExists } else { Code::BucketAlreadyOwnedByYou };
+        ApiError::new(self.dialect, code).with("BucketName", name)
+    }
+
     /// Adds a bucket (the caller checked the name); `Err` when it exists.
     pub fn insert_bucket(&self, bucket: Bucket) -> ApiResult<Arc<Bucket>> {
         let mut buckets = write(&self.buckets);
         if buckets.contains_key(&bucket.name) {
-            return Err(ApiError::new(self.dialect, Code::BucketAlreadyOwnedByYou).with("BucketName", &bucket.name));
+            return Err(self.already_exists(&bucket.name));
         }
         if buckets.len() >= MAX_BUCKETS {
             return Err(ApiError::new(self.dialect, Code::TooManyBuckets));

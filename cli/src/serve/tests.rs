@@ -472,6 +472,16 @@ async fn data_survives_a_restart() {
     assert_eq!(send(&s, "GET", "/kept/gone", &[SIGNED], b"").await.status(), 404);
     let pre = [("origin", "https://app.test"), ("access-control-request-method", "PUT")];
     assert_eq!(send(&s, "OPTIONS", "/kept/k", &pre, b"").await.status(), 200);
+    drop(s);
+
+    // Named on the command line with a file, a kept bucket keeps its objects and takes the file.
+    let file = dir.join("cors.xml");
+    std::fs::write(&file, OPEN.replace("<AllowedMethod>PUT</AllowedMethod>", "")).unwrap();
+    let arg = format!("kept={}", file.display());
+    let s = server(&["--profile", "s3", "--data", &data, "--bucket", &arg]);
+    assert_eq!(text(send(&s, "GET", "/kept/k", &[SIGNED], b"").await).await, "bytes");
+    assert_eq!(send(&s, "OPTIONS", "/kept/k", &pre, b"").await.status(), 403, "the file's rules");
+    assert!(s.store.bucket("kept").unwrap().file.is_some());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
