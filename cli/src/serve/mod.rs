@@ -442,14 +442,10 @@ async fn context(State(server): State<Arc<Server>>, req: Request, next: Next) ->
     let mut req = Request::from_parts(parts, Body::new(body));
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let mut version = None;
-    let mut response = if debug::is_debug(req.uri().path()) {
-        if host_allowed(&server, &host) {
-            next.run(req).await
-        } else {
-            bad_host(&server, &host, &id)
-        }
-    } else if !host_allowed(&server, &host) {
+    let mut response = if !host_allowed(&server, &host) {
         bad_host(&server, &host, &id)
+    } else if debug::is_debug(req.uri().path()) {
+        next.run(req).await
     } else {
         match router::route(req.method(), &host, req.uri()) {
             Err(code) => ApiError::new(server.dialect, code).into_response(&id, &server.host_id, false),
