@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 CORSMATCH := target/release/corsmatch
 
-.PHONY: demo serve build test test-rust lint-rust fmt test-c test-go test-py test-e2e test-clients test-fuzz fuzz bench bench-c bench-go bench-py ratio
+.PHONY: demo serve build test test-rust lint-rust fmt test-c test-go test-py test-e2e test-clients test-fuzz fuzz bench bench-c bench-go bench-py bench-serve ratio
 
 demo: build
 	@echo "== corsmatch eval: examples/requests.jsonl against examples/oss-web-upload.xml (oss)"
@@ -67,6 +67,10 @@ bench-c:
 
 bench-go:
 	cd go && go test -run '^$$' -bench Middleware -benchmem ./...
+
+# corsmatch serve under concurrent load (requests/s, p50/p99), from a Go client.
+bench-serve: build
+	cd e2e/loadgen && go run . -bin ../../$(CORSMATCH) -c $${C:-16} -d $${D:-10s}
 
 bench-py:
 	bash py/run-tests.sh >/dev/null && target/py-venv/bin/python py/bench.py

@@ -1,0 +1,3 @@
+module corsmatch.example/loadgen
+
+go 1.22
