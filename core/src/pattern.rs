@@ -148,7 +148,13 @@ pub fn is_serialized_origin(origin: &str) -> bool {
     }
     match port {
         None => true,
-        Some(p) => !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()),
+        // A port is a 16-bit number (the URL standard); browsers never send another.
+        Some(p) => {
+            !p.is_empty()
+                && p.len() <= 5
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u32>().is_ok_and(|n| n <= 65535)
+        }
     }
 }
 
@@ -167,7 +173,8 @@ mod tests {
 
     #[test]
     fn serialized_origins() {
-        for ok in ["null", "https://example.com", "http://a.b:8080", "http://[::1]:80", "x-y+z.1://h"] {
+        for ok in ["null", "https://example.com", "http://a.b:8080", "http://[::1]:80", "x-y+z.1://h", "http://x:65535"]
+        {
             assert!(is_serialized_origin(ok), "{ok}");
         }
         for bad in [
@@ -181,6 +188,8 @@ mod tests {
             "HTTPS://a.com",
             "https://",
             "https://[]",
+            "http://x:65536",
+            "http://x:99999",
         ] {
             assert!(!is_serialized_origin(bad), "{bad}");
         }
