@@ -2,9 +2,11 @@
 
 Two schemas live there:
 
-- the case corpus (README "Test corpus"; core/tests/common/mod.rs): one profile per case,
+- the case corpus (README "Tests"; core/tests/common/mod.rs): one profile per case,
   ``expect`` with ``status``, ``headers`` (``null`` = absent), ``headers_exact``, ``error``
-  (elements of the XML body), ``rule``;
+  (elements of the XML body), ``rule``. A refused preflight must name its ``error``; only
+  the ceph/s3-tests vectors of s3-public.json (``"fidelity": "s3-tests"``), which recorded
+  the status and the headers alone, may leave it out;
 - the adversarial cases (core/tests/adversarial.rs): ``expect`` per profile (``oss``,
   ``s3``, and ``oss_strict``/``s3_strict`` where strict origins answer otherwise), each with
   ``status``, ``rule``, ``error`` (the code), ``message``, ``headers``, or ``config_error``
@@ -19,7 +21,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import corsmatch
 from oracle import Oracle, xml_escape
@@ -53,6 +55,7 @@ class Case:
     request: Optional[dict[str, Any]]
     expect: dict[str, Any]
     adversarial: bool
+    fidelity: Optional[str] = None
 
     @property
     def name(self) -> str:
@@ -102,6 +105,27 @@ class Case:
         assert self.config is not None
         return config_xml(self.config, self.response_vary)
 
+    def document(self) -> Optional[bytes]:
+        """The configuration as the document a server receives: ``config_xml`` as it is, or
+        the rules with control characters as character references; ``None`` when XML cannot
+        carry the rules (a NUL, an ESC)."""
+        if self.config_xml is not None:
+            return self.config_xml.encode("utf-8")
+        if not xml_carries(self.config):
+            return None
+        assert self.config is not None
+        return config_xml(self.config, self.response_vary, escape=xml_chars).encode("utf-8")
+
+    @property
+    def refused(self) -> bool:
+        """A corpus preflight the case expects refused (status 400, 403 or 404)."""
+        return not self.adversarial and self.method == "OPTIONS" and (self.expect.get("status") or 0) >= 400
+
+    @property
+    def body_unrecorded(self) -> bool:
+        """A ceph/s3-tests vector: that suite checks the status and the headers only."""
+        return self.fidelity == "s3-tests"
+
     def oracle(self, rules: Optional[corsmatch.RuleSet] = None) -> Oracle:
         config = self.config
         if self.config_xml is not None:
@@ -128,6 +152,7 @@ def load_all() -> list[Case]:
                 config_xml=c.get("config_xml"),
                 response_vary=c.get("response_vary"),
                 request=c.get("request"),
+                fidelity=c.get("fidelity"),
             )
             expect = c["expect"]
             if not set(expect) & set(PROFILES):
@@ -148,16 +173,18 @@ def _listed(rule: dict[str, Any], key: str) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def config_xml(rules: list[dict[str, Any]], response_vary: Optional[bool] = None) -> str:
+def config_xml(
+    rules: list[dict[str, Any]], response_vary: Optional[bool] = None, escape: Callable[[str], str] = xml_escape
+) -> str:
     """A ``CORSConfiguration`` document for rules in dict form."""
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n<CORSConfiguration>']
     for rule in rules:
         out.append("<CORSRule>")
         if rule.get("ID") is not None:
-            out.append(f"<ID>{xml_escape(rule['ID'])}</ID>")
+            out.append(f"<ID>{escape(rule['ID'])}</ID>")
         for key in ("AllowedOrigin", "AllowedMethod", "AllowedHeader", "ExposeHeader"):
             for value in _listed(rule, key):
-                out.append(f"<{key}>{xml_escape(value)}</{key}>")
+                out.append(f"<{key}>{escape(value)}</{key}>")
         if rule.get("MaxAgeSeconds") is not None:
             out.append(f"<MaxAgeSeconds>{rule['MaxAgeSeconds']}</MaxAgeSeconds>")
         out.append("</CORSRule>")
@@ -174,6 +201,26 @@ def xml_safe(rules: Optional[list[dict[str, Any]]]) -> bool:
         return False
     values = [v for rule in rules for key in rule if key != "MaxAgeSeconds" for v in _listed(rule, key)]
     return not any(ord(ch) < 0x20 and ch != "\t" for v in values for ch in v)
+
+
+def _xml_char(ch: str) -> bool:
+    """Whether XML 1.0 can hold the character at all (literally or as a reference)."""
+    o = ord(ch)
+    return (o >= 0x20 or ch in "\t\n\r") and not 0xD800 <= o <= 0xDFFF and o not in (0xFFFE, 0xFFFF)
+
+
+def xml_carries(rules: Optional[list[dict[str, Any]]]) -> bool:
+    """Whether a document can hold every value of the rules, written with ``xml_chars``."""
+    if rules is None:
+        return False
+    values = [v for rule in rules for key in rule if key != "MaxAgeSeconds" for v in _listed(rule, key)]
+    return all(_xml_char(ch) for v in values for ch in v)
+
+
+def xml_chars(s: str) -> str:
+    """XML character data that parses back to ``s``: CR, LF and tab as character references,
+    since a parser normalises them when literal."""
+    return "".join(f"&#{ord(ch)};" if ch in "\t\n\r" else ch for ch in xml_escape(s))
 
 
 def element(body: str, name: str) -> Optional[str]:
@@ -220,6 +267,12 @@ def check_corpus(case: Case, got: dict[str, Any]) -> list[str]:
         if want_exact != [list(p) for p in got["headers"]]:
             problems.append(f"headers: want {want_exact}, got {got['headers']}")
     error = got["error"]
+    if "error" not in expect and not case.body_unrecorded:
+        # A refused case states its error, so that none is taken on trust.
+        if case.refused:
+            problems.append("a refused case must name its error (expect.error)")
+        if error is not None:
+            problems.append(f"refused with {error['code']}, but the case names no error")
     if "error" in expect:
         want_error = expect["error"]
         if want_error is None and error is not None:

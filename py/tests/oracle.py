@@ -102,7 +102,8 @@ def is_serialized_origin(origin: str) -> bool:
             return False
     if port is None:
         return True
-    return 0 < len(port) <= 5 and all("0" <= c <= "9" for c in port)
+    # A port is a 16-bit number (the URL standard); browsers never send another.
+    return 0 < len(port) <= 5 and all("0" <= c <= "9" for c in port) and int(port) <= 65535
 
 
 def xml_escape(s: str) -> str:
