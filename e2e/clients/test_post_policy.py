@@ -17,51 +17,26 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
-from botocore.config import Config
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+from conftest import make_s3_client  # noqa: E402
 from serveproc import ACCESS_KEY, SECRET_KEY, Serve  # noqa: E402
 
 TIMEOUT = 15
 
 
 def client(endpoint: str, signature_version: str = "s3v4", secret: str = SECRET_KEY):
-    cfg = Config(
-        region_name="us-east-1",
-        signature_version=signature_version,
-        s3={"addressing_style": "path"},
-        connect_timeout=TIMEOUT,
-        read_timeout=TIMEOUT,
-        retries={"total_max_attempts": 1, "mode": "standard"},
-    )
-    return boto3.session.Session().client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=secret,
-        region_name="us-east-1",
-        config=cfg,
-    )
+    return make_s3_client(endpoint, secret_key=secret, signature_version=signature_version)
 
 
 @pytest.fixture(scope="module")
-def s3srv():
-    srv = Serve("--profile", "s3")
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture(scope="module")
-def s3(s3srv):
-    return client(s3srv.endpoint)
+def s3(s3_server):
+    return client(s3_server.endpoint)
 
 
 def new_bucket(s3, prefix: str) -> str:
@@ -175,9 +150,9 @@ def test_a_form_for_one_bucket_fails_on_another(s3):
     assert not exists(s3, other, "k.txt")
 
 
-def test_sigv2_forms(s3srv, s3):
+def test_sigv2_forms(s3_server, s3):
     b = new_bucket(s3, "pp-v2")
-    v2 = client(s3srv.endpoint, signature_version="s3")
+    v2 = client(s3_server.endpoint, signature_version="s3")
     post = v2.generate_presigned_post(b, "v2/${filename}", Conditions=[["content-length-range", 0, 100]])
     assert "AWSAccessKeyId" in post["fields"] and "signature" in post["fields"], post
     r = send(post, b"signed with v2", filename="a.txt")
