@@ -8,17 +8,19 @@ use std::process::ExitCode;
 use corsmatch::lint;
 use corsmatch::RuleSet;
 
-/// Lints the rule set's configuration, prints the findings and gives the exit code.
-pub fn run(set: &RuleSet, json: bool) -> ExitCode {
-    let (text, code) = report(set, json);
+/// Lints the rule set's configuration, prints the findings (then `extra`, the doctor's) and
+/// gives the exit code.
+pub fn run(set: &RuleSet, json: bool, extra: Vec<lint::Finding>) -> ExitCode {
+    let (text, code) = report(set, json, extra);
     print!("{text}");
     ExitCode::from(code)
 }
 
 /// The text to print and the exit code: 0 with no warning or error, 1 otherwise. JSON is
 /// [`corsmatch::lint::to_json`], the array the bindings return too.
-pub fn report(set: &RuleSet, json: bool) -> (String, u8) {
-    let findings = set.lint();
+pub fn report(set: &RuleSet, json: bool, extra: Vec<lint::Finding>) -> (String, u8) {
+    let mut findings = set.lint();
+    findings.extend(extra);
     let text = if json {
         let mut s = lint::to_json(&findings);
         s.push('\n');
@@ -45,7 +47,7 @@ mod tests {
 
     #[test]
     fn one_line_per_finding_and_exit_1_on_a_warning() {
-        let (text, code) = report(&set(SHADOWED), false);
+        let (text, code) = report(&set(SHADOWED), false, Vec::new());
         assert_eq!(code, 1);
         assert_eq!(
             text,
@@ -57,7 +59,7 @@ mod tests {
 
     #[test]
     fn json_array() {
-        let (text, code) = report(&set(SHADOWED), true);
+        let (text, code) = report(&set(SHADOWED), true, Vec::new());
         assert_eq!(code, 1);
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         let list = v.as_array().unwrap();
@@ -76,7 +78,7 @@ mod tests {
             <AllowedMethod>PUT</AllowedMethod></CORSRule>\
             <CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>\
             <ResponseVary>true</ResponseVary></CORSConfiguration>";
-        let (text, code) = report(&set(xml), true);
+        let (text, code) = report(&set(xml), true, Vec::new());
         assert_eq!(code, 0);
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v[0]["id"], "overlap");
@@ -84,8 +86,8 @@ mod tests {
         assert_eq!(v[0]["example"], serde_json::json!({"origin": "https://a.com", "method": "GET", "headers": []}));
         let clean = "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>\
             <AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
-        assert_eq!(report(&set(clean), false), (String::new(), 0));
-        assert_eq!(report(&set(clean), true), ("[]\n".to_string(), 0));
-        assert_eq!(report(&RuleSet::no_config(Profile::Oss), false), (String::new(), 0));
+        assert_eq!(report(&set(clean), false, Vec::new()), (String::new(), 0));
+        assert_eq!(report(&set(clean), true, Vec::new()), ("[]\n".to_string(), 0));
+        assert_eq!(report(&RuleSet::no_config(Profile::Oss), false, Vec::new()), (String::new(), 0));
     }
 }

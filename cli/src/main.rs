@@ -5,6 +5,7 @@
 //! `{"code":..,"message":..}`) or, for `lint`, a finding at warning or above; 2 a usage
 //! error or an unreadable file.
 
+mod doctor;
 mod lint;
 mod serve;
 
@@ -35,6 +36,10 @@ enum Command {
     /// Lint a configuration: shadowed and overlapping rules, origins no browser sends, wide
     /// wildcards; exit 1 when a finding is a warning or an error.
     Lint(LintArgs),
+    /// Will a browser SDK's operations work from this origin? Replays the SDK's requests,
+    /// recorded in Chromium, and says why each failing one fails and what to add; exit 1 when
+    /// one fails.
+    Doctor(doctor::DoctorArgs),
     /// Serve an in-memory bucket whose CORS these rules decide, with a debug page at /_corsmatch/.
     Serve(serve::ServeArgs),
 }
@@ -163,6 +168,13 @@ struct LintArgs {
     /// Print a JSON array of findings instead of one line each.
     #[arg(long)]
     json: bool,
+    /// Also check that this browser SDK works from --origin (the doctor's problems become
+    /// `sdk-*` findings).
+    #[arg(long, requires = "origin", value_parser = ["aws-js-v3", "ali-oss"])]
+    sdk: Option<String>,
+    /// The page's origin, for --sdk.
+    #[arg(long, requires = "sdk")]
+    origin: Option<String>,
 }
 
 /// A failure and its exit code.
@@ -199,8 +211,12 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval(args),
         Command::Check(args) => check(args),
         Command::Explain(args) => explain(args),
-        Command::Lint(args) => match rule_set(&args.config) {
-            Ok(set) => return lint::run(&set, args.json),
+        Command::Lint(args) => match lint_sdk(&args) {
+            Ok((set, extra)) => return lint::run(&set, args.json, extra),
+            Err(f) => Err(f),
+        },
+        Command::Doctor(args) => match doctor::run(args) {
+            Ok(code) => return code,
             Err(f) => Err(f),
         },
         Command::Serve(args) => serve::run(args),
@@ -228,6 +244,20 @@ fn rule_set(args: &ConfigArgs) -> Result<RuleSet, Failure> {
         None => Ok(o.no_config()),
         Some(path) => o.compile_xml(&read_file(path)?).map_err(|e| Failure::config(&e)),
     }
+}
+
+/// The rule set `lint` checks, and the doctor's findings when `--sdk` is given.
+fn lint_sdk(args: &LintArgs) -> Result<(RuleSet, Vec<corsmatch::lint::Finding>), Failure> {
+    let set = rule_set(&args.config)?;
+    let extra = match (&args.sdk, &args.origin) {
+        (Some(sdk), Some(origin)) => {
+            let sdk = corsmatch::doctor::SdkProfile::built_in(sdk)
+                .ok_or_else(|| Failure::usage(format!("unknown SDK {sdk}")))?;
+            doctor::diagnose(&set, origin, sdk, &[])?.findings()
+        }
+        _ => Vec::new(),
+    };
+    Ok((set, extra))
 }
 
 fn target(name: &str) -> Target {
@@ -378,7 +408,7 @@ fn explain(args: ExplainArgs) -> Result<(), Failure> {
             .iter()
             .map(|r| {
                 let v = &r.verdict;
-                serde_json::json!({"rule": r.index, "result": v.result(), "header": v.header(), "detail": v.detail()})
+                serde_json::json!({"rule": r.index, "result": v.result(), "header": v.header(), "detail": r.detail})
             })
             .collect();
         let j = serde_json::json!({
@@ -392,21 +422,26 @@ fn explain(args: ExplainArgs) -> Result<(), Failure> {
         println!("{}", serde_json::to_string_pretty(&j).expect("serialising JSON cannot fail"));
         return Ok(());
     }
-    println!(
-        "request: {} origin={:?} acrm={:?} acrh={:?} target={}",
-        req.method,
-        req.origin,
-        req.acrm,
-        req.acrh,
-        req.target.name()
-    );
+    let mut request = format!("request: {}", req.method);
+    for (name, value) in [
+        ("Origin", req.origin),
+        ("Access-Control-Request-Method", req.acrm),
+        ("Access-Control-Request-Headers", req.acrh),
+    ] {
+        match value {
+            Some(v) => request.push_str(&format!(", {name}: {v}")),
+            None if name == "Origin" => request.push_str(", no Origin"),
+            None => {}
+        }
+    }
+    println!("{request}, target {}", req.target.name());
     if let Some(s) = e.skipped {
         println!("{s}");
     } else {
         println!("{:<5} {:<7} detail", "rule", "result");
         for r in &e.rules {
             let win = if e.winner == Some(r.index) { "  <- wins" } else { "" };
-            println!("{:<5} {:<7} {}{win}", r.index, r.verdict.result(), r.verdict.detail());
+            println!("{:<5} {:<7} {}{win}", r.index, r.verdict.result(), r.detail);
         }
     }
     let resp = &e.response;

@@ -33,7 +33,21 @@ impl std::fmt::Display for Skipped {
         match self {
             Skipped::NoOrigin => f.write_str("no Origin: not a CORS request, no rule consulted"),
             Skipped::NoConfig => f.write_str("the bucket has no CORS configuration"),
-            Skipped::Refused(r) => write!(f, "refused before the rules were consulted ({r:?})"),
+            Skipped::Refused(r) => {
+                let why = match r {
+                    Refusal::NoOrigin => "no Origin header; a browser's preflight always carries one",
+                    Refusal::InvalidAcrm => {
+                        "Access-Control-Request-Method is not GET, PUT, POST, DELETE or HEAD (in capitals)"
+                    }
+                    Refusal::NoBucket => "the bucket does not exist",
+                    Refusal::NotEnabled => "the bucket has no CORS configuration",
+                    Refusal::NoAcrm => {
+                        "no Access-Control-Request-Method header; a browser's preflight always carries one"
+                    }
+                    Refusal::Denied => "no rule matches",
+                };
+                write!(f, "refused before the rules were consulted: {why}")
+            }
         }
     }
 }
@@ -63,7 +77,7 @@ impl Verdict {
             Verdict::Matched => String::new(),
             Verdict::Origin => "no AllowedOrigin matches the Origin".to_string(),
             Verdict::Method => "the method is not an AllowedMethod".to_string(),
-            Verdict::Header(h) => format!("{h:?} matches no AllowedHeader"),
+            Verdict::Header(h) => format!("the header {h} matches no AllowedHeader"),
         }
     }
 }
@@ -75,6 +89,10 @@ pub struct RuleExplanation {
     pub index: usize,
     /// The verdict: matched, or the first item that failed.
     pub verdict: Verdict,
+    /// Why it does not match, naming the request's failing item and the rule's allowed
+    /// values (`origin https://a.example.org: AllowedOrigin https://a.example.org/ has a
+    /// trailing slash; a browser never sends one`); empty for a match.
+    pub detail: String,
 }
 
 /// The explanation of one request.
@@ -123,11 +141,32 @@ impl RuleSet {
                     if v == Verdict::Matched && out.winner.is_none() {
                         out.winner = Some(index);
                     }
-                    out.rules.push(RuleExplanation { index, verdict: v });
+                    let detail = advice(rule, &v, origin, method);
+                    out.rules.push(RuleExplanation { index, verdict: v, detail });
                 }
                 None
             }
         };
         out
+    }
+}
+
+/// Why `rule` does not match, as advice: the failing item of the request and what the rule
+/// allows, and for an origin a spelling of the rule's that a browser never sends.
+fn advice(rule: &crate::CorsRule, verdict: &Verdict, origin: &str, method: &str) -> String {
+    let list = |values: &[String]| values.join(", ");
+    match verdict {
+        Verdict::Matched => String::new(),
+        Verdict::Origin => match crate::doctor::near_miss(std::slice::from_ref(rule), origin) {
+            Some(m) => {
+                format!("origin {origin}: AllowedOrigin {} {}", m.written, m.why.strip_prefix("it ").unwrap_or(&m.why))
+            }
+            None => format!("origin {origin} matches no AllowedOrigin ({})", list(&rule.allowed_origins)),
+        },
+        Verdict::Method => format!("method {method} is not an AllowedMethod ({})", list(&rule.allowed_methods)),
+        Verdict::Header(h) if rule.allowed_headers.is_empty() => {
+            format!("header {h} is requested and the rule has no AllowedHeader, so it allows none")
+        }
+        Verdict::Header(h) => format!("header {h} matches no AllowedHeader ({})", list(&rule.allowed_headers)),
     }
 }

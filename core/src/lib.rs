@@ -33,6 +33,7 @@ mod ascii;
 mod compile;
 pub mod config;
 mod decide;
+pub mod doctor;
 pub mod error;
 mod explain;
 #[cfg(feature = "http")]

@@ -211,7 +211,7 @@ pub struct Example {
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    /// The stable id, one of [`IDS`].
+    /// The stable id, one of [`IDS`] (or, from `doctor`, of [`crate::doctor::FINDING_IDS`]).
     pub id: &'static str,
     /// How much it matters.
     pub severity: Severity,

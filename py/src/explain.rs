@@ -1,7 +1,6 @@
 //! `corsmatch.Explanation`: what each rule made of a request. `to_dict()` has the shape and
 //! the words of `corsmatch explain --json`.
 
-use corsmatch::Verdict;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -25,8 +24,14 @@ pub struct RuleVerdict {
 }
 
 impl RuleVerdict {
-    fn new(index: usize, v: &Verdict) -> RuleVerdict {
-        RuleVerdict { index, result: v.result(), header: v.header().map(str::to_string), detail: v.detail() }
+    fn new(r: &corsmatch::RuleExplanation) -> RuleVerdict {
+        let v = &r.verdict;
+        RuleVerdict {
+            index: r.index,
+            result: v.result(),
+            header: v.header().map(str::to_string),
+            detail: r.detail.clone(),
+        }
     }
 
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
@@ -80,8 +85,7 @@ pub struct Explanation {
 impl Explanation {
     pub(crate) fn new(py: Python<'_>, e: corsmatch::Explanation) -> PyResult<Explanation> {
         let (skipped, skipped_text) = (e.skipped.map(|s| s.name()), e.skipped.map(|s| s.to_string()));
-        let verdicts =
-            e.rules.iter().map(|r| Py::new(py, RuleVerdict::new(r.index, &r.verdict))).collect::<PyResult<Vec<_>>>()?;
+        let verdicts = e.rules.iter().map(|r| Py::new(py, RuleVerdict::new(r))).collect::<PyResult<Vec<_>>>()?;
         Ok(Explanation {
             method: e.method,
             headers: e.headers,

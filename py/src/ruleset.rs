@@ -328,10 +328,37 @@ impl RuleSet {
     /// (configuration-wide ones first). Empty without configuration. The same findings as
     /// `corsmatch lint`; it takes time quadratic in the document's size, so lint when a
     /// configuration is stored, not per request.
-    fn lint(&self, py: Python<'_>) -> PyResult<Vec<Finding>> {
+    ///
+    /// With `sdk` and `origin`, the doctor's problems for that SDK from that page come after
+    /// them, as findings `sdk-*` (as `corsmatch lint --sdk NAME --origin O`).
+    #[pyo3(signature = (sdk=None, origin=None), text_signature = "($self, sdk=None, origin=None)")]
+    fn lint(&self, py: Python<'_>, sdk: Option<&str>, origin: Option<&str>) -> PyResult<Vec<Finding>> {
         let inner = &self.inner;
-        let findings = py.detach(|| inner.lint());
+        let mut findings = py.detach(|| inner.lint());
+        match (sdk, origin) {
+            (None, None) => {}
+            (Some(sdk), Some(origin)) => findings.extend(doctor_report(inner, origin, sdk, None)?.findings()),
+            _ => return Err(PyValueError::new_err("lint: give both sdk and origin, or neither")),
+        }
         findings.into_iter().map(|f| Finding::new(py, f)).collect()
+    }
+
+    /// Will the browser SDK `sdk` (`"aws-js-v3"` or `"ali-oss"`) work from a page at `origin`
+    /// against this configuration? Replays the SDK's requests, recorded in Chromium, for each
+    /// operation (all, or those named in `operations`) and returns the shape of
+    /// `corsmatch doctor --json`: `{"sdk", "origin", "operations": [{"operation", "ok",
+    /// "requests", "problems": [{"kind", "message", "fix"}]}], "fixed_config"}`. An unknown
+    /// SDK or operation, or an origin no page has, raises `ValueError`.
+    #[pyo3(signature = (origin, sdk, operations=None), text_signature = "($self, origin, sdk, operations=None)")]
+    fn doctor<'py>(
+        &self,
+        py: Python<'py>,
+        origin: &str,
+        sdk: &str,
+        operations: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let report = doctor_report(&self.inner, origin, sdk, operations.as_deref())?;
+        py.import("json")?.call_method1("loads", (report.to_json(),))
     }
 
     /// `"oss"` or `"s3"`.
@@ -406,4 +433,19 @@ impl RuleSet {
             Some(c) => format!("<corsmatch.RuleSet profile='{}' rules={}>", self.profile(), c.rules.len()),
         }
     }
+}
+
+/// The doctor's report, with `ValueError` for an unknown SDK or operation or a bad origin.
+fn doctor_report(
+    set: &corsmatch::RuleSet,
+    origin: &str,
+    sdk: &str,
+    operations: Option<&[String]>,
+) -> PyResult<corsmatch::doctor::Report> {
+    let profile = corsmatch::doctor::SdkProfile::built_in(sdk).ok_or_else(|| {
+        let known: Vec<&str> = corsmatch::doctor::SdkProfile::names().collect();
+        PyValueError::new_err(format!("unknown SDK {sdk:?}: expected one of {}", known.join(", ")))
+    })?;
+    let ops: Vec<&str> = operations.unwrap_or(&[]).iter().map(String::as_str).collect();
+    set.doctor(origin, profile, &ops).map_err(PyValueError::new_err)
 }

@@ -147,7 +147,7 @@ def test_explain(rules: RuleSet) -> None:
     e = rules.explain("OPTIONS", "https://www.example.com", "GET", "Content-Type, X-Other")
     assert [(v.result, v.header) for v in e.rules] == [("header", "x-other"), ("header", "content-type")]
     assert all(isinstance(v, RuleVerdict) for v in e.rules)
-    assert e.rules[0].detail == '"x-other" matches no AllowedHeader'
+    assert e.rules[0].detail == "header x-other matches no AllowedHeader (content-type, x-oss-meta-*)"
     e = rules.explain("GET", "https://elsewhere.example")
     assert [v.result for v in e.rules] == ["origin", "match"]
     assert e.winner == 1 and e.response.rule == 1
@@ -156,7 +156,12 @@ def test_explain(rules: RuleSet) -> None:
         "headers": [],
         "skipped": None,
         "rules": [
-            {"rule": 0, "result": "origin", "header": None, "detail": "no AllowedOrigin matches the Origin"},
+            {
+                "rule": 0,
+                "result": "origin",
+                "header": None,
+                "detail": "origin https://elsewhere.example matches no AllowedOrigin (https://www.example.com, https://*.example.org)",
+            },
             {"rule": 1, "result": "match", "header": None, "detail": ""},
         ],
         "winner": 1,

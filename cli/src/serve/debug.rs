@@ -36,6 +36,7 @@ pub fn routes() -> Router<Arc<Server>> {
         .route("/_corsmatch/buckets", get(buckets))
         .route("/_corsmatch/config", get(config))
         .route("/_corsmatch/explain", get(explain))
+        .route("/_corsmatch/doctor", get(doctor))
         .route("/_corsmatch/log", get(decisions))
 }
 
@@ -233,6 +234,35 @@ async fn config(State(server): State<Arc<Server>>, Query(q): Query<BucketQuery>)
 }
 
 #[derive(Deserialize)]
+struct DoctorQuery {
+    bucket: Option<String>,
+    sdk: Option<String>,
+    origin: Option<String>,
+}
+
+/// `RuleSet::doctor` against a bucket's rules: will the SDK's operations work from the
+/// origin? The report is `corsmatch doctor --json`'s.
+async fn doctor(State(server): State<Arc<Server>>, Query(q): Query<DoctorQuery>) -> Response {
+    let bucket = match find(&server, q.bucket.as_deref()) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    let name = q.sdk.as_deref().unwrap_or_default();
+    let Some(sdk) = corsmatch::doctor::SdkProfile::built_in(name) else {
+        let known: Vec<&str> = corsmatch::doctor::SdkProfile::names().collect();
+        return json_response(StatusCode::BAD_REQUEST, &json!({"error": format!("unknown SDK {}: expected one of {}", cut(name), known.join(", "))}));
+    };
+    let cors = bucket.cors();
+    match cors.rules.doctor(q.origin.as_deref().unwrap_or_default(), sdk, &[]) {
+        Ok(report) => match serde_json::to_value(&report) {
+            Ok(v) => json_response(StatusCode::OK, &v),
+            Err(e) => json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e.to_string()})),
+        },
+        Err(e) => json_response(StatusCode::BAD_REQUEST, &json!({"error": cut(&e)})),
+    }
+}
+
+#[derive(Deserialize)]
 struct ExplainQuery {
     bucket: Option<String>,
     method: Option<String>,
@@ -273,7 +303,7 @@ async fn explain(State(server): State<Arc<Server>>, Query(q): Query<ExplainQuery
         .iter()
         .map(|r| {
             let verdict = &r.verdict;
-            let mut v = json!({"result": verdict.result(), "header": verdict.header(), "detail": verdict.detail()});
+            let mut v = json!({"result": verdict.result(), "header": verdict.header(), "detail": r.detail});
             if let Some(rule) = config.and_then(|c| c.rules.get(r.index)) {
                 v["rule"] = json!(r.index);
                 v["allowed_origins"] = json!(rule.allowed_origins);
