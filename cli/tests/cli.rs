@@ -323,7 +323,7 @@ fn doctor_text_json_exit_codes_and_lint_sdk() {
         "{text}"
     );
     assert!(text.contains("8 of 8 operations fail"), "{text}");
-    assert!(text.contains("the configuration with every fix:\n<?xml"), "{text}");
+    assert!(text.contains("The configuration with every fix:\n<?xml"), "{text}");
 
     let mut json_args = base.to_vec();
     json_args.extend(["--json", "--ops", "PutObject,MultipartUpload"]);

@@ -171,14 +171,12 @@ pub(crate) fn describe(set: &RuleSet, origin: &str, r: &SdkRequest, failure: &Fa
     }
 }
 
-/// `UploadPart (PUT with headers a, b)` or `GetObject (GET, no preflight)`.
+/// `UploadPart (PUT)` or `GetObject (GET, sent without a preflight)`.
 pub(crate) fn request_label(r: &SdkRequest) -> String {
-    if !r.preflight {
-        format!("{} ({}, sent without a preflight)", r.api, r.method)
-    } else if r.headers.is_empty() {
+    if r.preflight {
         format!("{} ({})", r.api, r.method)
     } else {
-        format!("{} ({} with headers {})", r.api, r.method, r.headers.join(", "))
+        format!("{} ({}, sent without a preflight)", r.api, r.method)
     }
 }
 

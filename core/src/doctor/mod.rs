@@ -157,24 +157,33 @@ impl Report {
             .collect()
     }
 
-    /// The report as text, one line per operation and two per problem.
+    /// The report as text: one line per operation, then each distinct problem once, with
+    /// the operations it breaks and its fix, then the configuration with every fix.
     pub fn to_text(&self) -> String {
-        let mut out = format!("{} from {}\n", self.sdk, self.origin);
+        let failing = self.operations.iter().filter(|o| !o.ok).count();
+        let mut out = if failing == 0 {
+            format!("{} from {}: every operation works\n", self.sdk, self.origin)
+        } else {
+            format!("{} from {}: {failing} of {} operations fail\n", self.sdk, self.origin, self.operations.len())
+        };
         for op in &self.operations {
-            out.push_str(&format!("{:<5} {}\n", if op.ok { "ok" } else { "FAIL" }, op.operation));
+            out.push_str(&format!("  {:<4}  {}\n", if op.ok { "ok" } else { "FAIL" }, op.operation));
+        }
+        let mut problems: Vec<(Vec<&str>, &Problem)> = Vec::new();
+        for op in &self.operations {
             for p in &op.problems {
-                out.push_str(&format!("      {}\n      fix: {}\n", p.message, p.fix));
+                match problems.iter_mut().find(|(_, q)| *q == p) {
+                    Some((ops, _)) => ops.push(&op.operation),
+                    None => problems.push((vec![&op.operation], p)),
+                }
             }
         }
-        let failing = self.operations.iter().filter(|o| !o.ok).count();
-        if failing == 0 {
-            out.push_str(&format!("every operation works ({})\n", self.operations.len()));
-        } else {
-            out.push_str(&format!("{failing} of {} operations fail\n", self.operations.len()));
-            if let Some(fixed) = &self.fixed_config {
-                out.push_str("\nthe configuration with every fix:\n");
-                out.push_str(fixed);
-            }
+        for (n, (ops, p)) in problems.iter().enumerate() {
+            out.push_str(&format!("\n{}. {}: {}\n   fix: {}\n", n + 1, ops.join(", "), p.message, p.fix));
+        }
+        if let Some(fixed) = &self.fixed_config {
+            out.push_str("\nThe configuration with every fix:\n");
+            out.push_str(fixed);
         }
         out
     }
@@ -249,10 +258,50 @@ impl RuleSet {
             None
         } else {
             let every: Vec<&SdkRequest> = chosen.iter().flat_map(|o| o.requests.iter()).collect();
-            fix::repair(self.options(), config, origin, &every).fixed.map(|c| c.to_xml())
+            fix::repair(self.options(), config, origin, &every).fixed.map(|c| pretty_xml(&c))
         };
         Ok(Report { sdk: sdk.sdk.clone(), origin: origin.to_string(), operations: reports, fixed_config })
     }
+}
+
+/// `CorsConfig::to_xml`, one element per line, indented.
+fn pretty_xml(config: &crate::CorsConfig) -> String {
+    let mut out = String::new();
+    for piece in config.to_xml().split_inclusive('>') {
+        let piece = piece.trim_start();
+        if piece.is_empty() {
+            continue;
+        }
+        let depth = |tag: &str| match tag {
+            "CORSConfiguration" => 0,
+            "CORSRule" | "ResponseVary" => 1,
+            _ => 2,
+        };
+        if let Some(close) = piece.strip_prefix("</") {
+            let tag = close.trim_end_matches('>');
+            if matches!(tag, "CORSRule" | "CORSConfiguration") {
+                out.push_str(&format!("{}{piece}\n", "  ".repeat(depth(tag))));
+            } else {
+                out.push_str(piece);
+                out.push('\n');
+            }
+        } else if let Some(open) = piece.strip_prefix('<').filter(|p| !p.starts_with('?')) {
+            let tag = open.trim_end_matches('>');
+            out.push_str(&"  ".repeat(depth(tag)));
+            out.push_str(piece);
+            if matches!(tag, "CORSRule" | "CORSConfiguration") {
+                out.push('\n');
+            }
+        } else if piece.starts_with("<?") {
+            out.push_str(piece.trim());
+            out.push('\n');
+        } else {
+            // A value and its closing tag.
+            out.push_str(piece);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -268,3 +268,25 @@ fn findings_name_the_operations_a_problem_breaks() {
         assert_eq!(&id[..4], "sdk-");
     }
 }
+
+#[test]
+fn the_text_report_names_each_problem_once_and_prints_the_fixed_configuration() {
+    let s = set(Profile::S3, &rule(&["https://app.example.com/"], ALL, &["*"], &[]));
+    let text = s.doctor(ORIGIN, aws(), &[]).unwrap().to_text();
+    assert!(
+        text.starts_with("aws-js-v3 from https://app.example.com: 8 of 8 operations fail\n  FAIL  PutObject\n"),
+        "{text}"
+    );
+    assert_eq!(text.matches("has a trailing slash").count(), 1, "{text}");
+    assert!(text.contains("\n1. PutObject, GetObject, HeadObject, DeleteObject, MultipartUpload, PresignedGet, PresignedPut, PostObject: origin"), "{text}");
+    assert!(text.contains("\n2. MultipartUpload: UploadPart: the SDK reads"), "{text}");
+    let fixed = text.split_once("The configuration with every fix:\n").unwrap().1;
+    assert!(fixed.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CORSConfiguration>\n  <CORSRule>\n    <AllowedOrigin>https://app.example.com</AllowedOrigin>\n"), "{fixed}");
+    assert!(fixed.ends_with("  </CORSRule>\n</CORSConfiguration>\n"), "{fixed}");
+    assert!(RuleSet::from_xml(fixed.as_bytes(), Profile::S3).unwrap().doctor(ORIGIN, aws(), &[]).unwrap().ok());
+    let good = RuleSet::from_xml(fixed.as_bytes(), Profile::S3).unwrap();
+    assert_eq!(
+        good.doctor(ORIGIN, aws(), &["GetObject"]).unwrap().to_text(),
+        "aws-js-v3 from https://app.example.com: every operation works\n  ok    GetObject\n"
+    );
+}
