@@ -122,10 +122,8 @@ impl Report {
         serde_json::to_string_pretty(self).expect("the report serialises")
     }
 
-    /// The problems as lint findings (`lint --sdk`), one per distinct problem, naming the
-    /// operations it breaks: id `sdk-` and the problem's kind (one of [`FINDING_IDS`]),
-    /// severity error.
-    pub fn findings(&self) -> Vec<Finding> {
+    /// Each distinct problem once, in first-seen order, with the operations it breaks.
+    fn distinct_problems(&self) -> Vec<(Vec<&str>, &Problem)> {
         let mut out: Vec<(Vec<&str>, &Problem)> = Vec::new();
         for op in &self.operations {
             for p in &op.problems {
@@ -135,7 +133,15 @@ impl Report {
                 }
             }
         }
-        out.into_iter()
+        out
+    }
+
+    /// The problems as lint findings (`lint --sdk`), one per distinct problem, naming the
+    /// operations it breaks: id `sdk-` and the problem's kind (one of [`FINDING_IDS`]),
+    /// severity error.
+    pub fn findings(&self) -> Vec<Finding> {
+        self.distinct_problems()
+            .into_iter()
             .map(|(ops, p)| Finding {
                 id: FINDING_IDS.iter().find(|id| id[4..] == *p.kind).copied().unwrap_or("sdk-preflight"),
                 severity: Severity::Error,
@@ -169,16 +175,7 @@ impl Report {
         for op in &self.operations {
             out.push_str(&format!("  {:<4}  {}\n", if op.ok { "ok" } else { "FAIL" }, op.operation));
         }
-        let mut problems: Vec<(Vec<&str>, &Problem)> = Vec::new();
-        for op in &self.operations {
-            for p in &op.problems {
-                match problems.iter_mut().find(|(_, q)| *q == p) {
-                    Some((ops, _)) => ops.push(&op.operation),
-                    None => problems.push((vec![&op.operation], p)),
-                }
-            }
-        }
-        for (n, (ops, p)) in problems.iter().enumerate() {
+        for (n, (ops, p)) in self.distinct_problems().iter().enumerate() {
             out.push_str(&format!("\n{}. {}: {}\n   fix: {}\n", n + 1, ops.join(", "), p.message, p.fix));
         }
         if let Some(fixed) = &self.fixed_config {
