@@ -9,7 +9,8 @@
 //! - `cors`: each bucket's compiled configuration, replaced whole, and its version;
 //! - `bucket`, `cors_api`, `object`, `multipart`, `post_object`: the operations;
 //! - `errors`: the providers' codes and XML; `dialect`: what differs between S3 and OSS;
-//! - `debug`: the page at `/_corsmatch/` and the decision log; `limits`: every bound.
+//! - `debug`: the page at `/_corsmatch/` and the decision log; `record`: the `--record`
+//!   file of every request and answer; `limits`: every bound.
 //!
 //! A request goes through `context` (request id, `Host` check, routing, the bucket's CORS
 //! snapshot), then `corsmatch::http::CorsLayer` (answers preflights; adds the CORS headers to
@@ -30,6 +31,7 @@ mod limits;
 mod multipart;
 mod object;
 mod post_object;
+mod record;
 mod router;
 mod store;
 mod xml;
@@ -98,6 +100,11 @@ pub struct ServeArgs {
     /// Append every CORS decision to FILE, one JSON object per line (rotated at 16 MiB).
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
+    /// Append every request to FILE, one JSON object per line: method, path, operation,
+    /// Origin, whether it is a preflight, ACRM, ACRH, the request's header names, the status
+    /// and the response's header names (rotated at 16 MiB).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
     #[command(flatten)]
     compile: crate::CompileFlags,
 }
@@ -114,6 +121,7 @@ pub struct Server {
     pub listen: SocketAddr,
     pub allow_remote: bool,
     pub log: debug::DecisionLog,
+    pub record: record::Recorder,
     /// The last bytes read from each `--bucket` file.
     pub file_seen: Mutex<HashMap<String, Vec<u8>>>,
     /// The last configuration error of each bucket's file, for the debug page.
@@ -218,6 +226,7 @@ fn build(args: &ServeArgs, listen: SocketAddr) -> Result<Server, Failure> {
         }
     };
     let log = debug::DecisionLog::open(args.log.as_deref())?;
+    let record = record::Recorder::open(args.record.as_deref())?;
     let server = Server {
         options,
         dialect,
@@ -227,6 +236,7 @@ fn build(args: &ServeArgs, listen: SocketAddr) -> Result<Server, Failure> {
         listen,
         allow_remote: args.allow_remote,
         log,
+        record,
         file_seen: Mutex::default(),
         last_errors: Mutex::default(),
         requests: AtomicU64::new(0),
@@ -441,6 +451,10 @@ async fn context(State(server): State<Arc<Server>>, req: Request, next: Next) ->
     let (body, body_read) = body::Tracked::new(body);
     let mut req = Request::from_parts(parts, Body::new(body));
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    // The debug page's own polling is not the API's traffic: not recorded.
+    let seen = (server.record.enabled() && !debug::is_debug(req.uri().path()))
+        .then(|| record::Seen::new(req.method(), req.uri(), req.headers(), &host));
+    let mut op = None;
     let mut version = None;
     let mut response = if !host_allowed(&server, &host) {
         bad_host(&server, &host, &id)
@@ -450,6 +464,7 @@ async fn context(State(server): State<Arc<Server>>, req: Request, next: Next) ->
         match router::route(req.method(), &host, req.uri()) {
             Err(code) => ApiError::new(server.dialect, code).into_response(&id, &server.host_id, false),
             Ok(route) => {
+                op = Some(route.op);
                 let bucket = route.bucket.as_deref().and_then(|b| server.store.bucket(b));
                 let cors = bucket.as_ref().map(|b| b.cors());
                 version = Some(cors.as_ref().map_or(0, |c| c.version));
@@ -471,6 +486,9 @@ async fn context(State(server): State<Arc<Server>>, req: Request, next: Next) ->
     headers.insert(header::SERVER, HeaderValue::from_static("corsmatch"));
     if !body_read.load(Ordering::Relaxed) {
         headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    if let Some(seen) = &seen {
+        server.record.record(seen, op, response.status().as_u16(), response.headers());
     }
     response
 }

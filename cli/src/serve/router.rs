@@ -44,6 +44,45 @@ pub enum Op {
     MethodNotAllowed,
 }
 
+impl Op {
+    /// The operation's name, as S3 names it (`--record`, the e2e recordings).
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::ListBuckets => "ListBuckets",
+            Op::CreateBucket => "CreateBucket",
+            Op::HeadBucket => "HeadBucket",
+            Op::DeleteBucket => "DeleteBucket",
+            Op::ListObjects => "ListObjects",
+            Op::ListObjectsV2 => "ListObjectsV2",
+            Op::ListObjectVersions => "ListObjectVersions",
+            Op::ListMultipartUploads => "ListMultipartUploads",
+            Op::GetBucketLocation => "GetBucketLocation",
+            Op::GetBucketVersioning => "GetBucketVersioning",
+            Op::GetBucketAcl => "GetBucketAcl",
+            Op::PutBucketAcl => "PutBucketAcl",
+            Op::PutBucketCors => "PutBucketCors",
+            Op::GetBucketCors => "GetBucketCors",
+            Op::DeleteBucketCors => "DeleteBucketCors",
+            Op::DeleteObjects => "DeleteObjects",
+            Op::PostObject => "PostObject",
+            Op::PutObject => "PutObject",
+            Op::GetObject => "GetObject",
+            Op::HeadObject => "HeadObject",
+            Op::DeleteObject => "DeleteObject",
+            Op::GetObjectAcl => "GetObjectAcl",
+            Op::PutObjectAcl => "PutObjectAcl",
+            Op::CreateMultipartUpload => "CreateMultipartUpload",
+            Op::UploadPart => "UploadPart",
+            Op::CompleteMultipartUpload => "CompleteMultipartUpload",
+            Op::AbortMultipartUpload => "AbortMultipartUpload",
+            Op::ListParts => "ListParts",
+            Op::Preflight => "Preflight",
+            Op::NotImplemented => "NotImplemented",
+            Op::MethodNotAllowed => "MethodNotAllowed",
+        }
+    }
+}
+
 /// A request, resolved.
 #[derive(Debug, Clone)]
 pub struct Route {

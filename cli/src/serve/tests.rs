@@ -356,6 +356,64 @@ async fn multipart_uploads() {
     assert_eq!(code(r).await.1.as_deref(), Some("InvalidArgument"));
 }
 
+/// `--record FILE`: one line per request, preflights paired with the operation they ask about.
+#[tokio::test]
+async fn record_writes_one_line_per_request() {
+    let dir = std::env::temp_dir().join(format!("corsmatch-serve-record-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("record.jsonl");
+    let config = dir.join("open.xml");
+    std::fs::write(&config, OPEN).unwrap();
+    let bucket = format!("bk1={}", config.display());
+    let s = server(&["--profile", "s3", "--bucket", &bucket, "--record", file.to_str().unwrap()]);
+    let pre = [
+        ("origin", "https://app.test"),
+        ("access-control-request-method", "PUT"),
+        ("access-control-request-headers", "x-amz-date,authorization"),
+    ];
+    assert_eq!(send(&s, "OPTIONS", "/bk1/k?partNumber=1&uploadId=u", &pre, b"").await.status(), 200);
+    let put = [SIGNED, ("origin", "https://app.test"), ("x-amz-date", "20250101T000000Z")];
+    assert_eq!(send(&s, "PUT", "/bk1/k", &put, b"data").await.status(), 200);
+    send(&s, "GET", "/_corsmatch/buckets", &[], b"").await;
+    let evil = axum::http::Request::get("/bk1/k").header("host", "evil.test").body(Body::empty()).unwrap();
+    assert_eq!(app(Arc::clone(&s)).oneshot(evil).await.unwrap().status(), 400);
+    let lines: Vec<serde_json::Value> =
+        std::fs::read_to_string(&file).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "the debug page's requests are not recorded: {lines:?}");
+    let refused = &lines[2];
+    assert_eq!((refused["operation"].is_null(), refused["status"].as_u64()), (true, Some(400)), "routed nowhere");
+    let (p, a) = (&lines[0], &lines[1]);
+    assert_eq!(
+        (p["seq"].as_u64(), p["method"].as_str(), p["operation"].as_str()),
+        (Some(1), Some("OPTIONS"), Some("Preflight"))
+    );
+    assert_eq!((p["preflight"].as_bool(), p["preflight_for"].as_str()), (Some(true), Some("UploadPart")));
+    assert_eq!(p["query"], "partNumber=1&uploadId=u");
+    assert_eq!((p["acrm"].as_str(), p["acrh"].as_str()), (Some("PUT"), Some("x-amz-date,authorization")));
+    assert_eq!(p["status"], 200);
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect()
+    };
+    assert!(names(&p["response_headers"]).contains(&"access-control-allow-headers".to_string()));
+    assert_eq!(
+        (a["operation"].as_str(), a["preflight"].as_bool(), a["preflight_for"].as_str()),
+        (Some("PutObject"), Some(false), None)
+    );
+    assert_eq!(
+        (a["path"].as_str(), a["query"].as_str(), a["origin"].as_str()),
+        (Some("/bk1/k"), None, Some("https://app.test"))
+    );
+    assert_eq!(names(&a["request_headers"]), ["host", "authorization", "origin", "x-amz-date"]);
+    let response = names(&a["response_headers"]);
+    for expected in
+        ["etag", "access-control-allow-origin", "access-control-expose-headers", VERSION_HEADER, "x-amz-request-id"]
+    {
+        assert!(response.contains(&expected.to_string()), "{expected} in {response:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[tokio::test]
 async fn post_object_form() {
     let s = server(&["--bucket", "bk1", "--bucket-acl", "public-read-write"]);
