@@ -40,6 +40,12 @@ pub async fn read(ctx: &Ctx<'_>, body: Body, limit: usize, too_large: Code) -> A
     Ok(out.freeze())
 }
 
+/// S3's additional checksums this endpoint computes: the algorithm's name as S3 spells it
+/// (`x-amz-checksum-algorithm`, `ChecksumCRC32`) and as its header ends (`x-amz-checksum-crc32`).
+/// CRC64NVME is not among them: asking for it is a 501.
+pub const ALGORITHMS: [(&str, &str); 4] =
+    [("CRC32", "crc32"), ("CRC32C", "crc32c"), ("SHA1", "sha1"), ("SHA256", "sha256")];
+
 /// An object's bytes as the client meant them, with their MD5 and the checksums that were
 /// sent and verified.
 pub struct Payload {
@@ -74,7 +80,7 @@ pub fn verify(ctx: &Ctx<'_>, data: Bytes, trailers: &[(String, String)], payload
     }
     let mut checksums = Vec::new();
     if !ctx.d.oss() {
-        for (algo, name) in [("CRC32", "crc32"), ("CRC32C", "crc32c"), ("SHA1", "sha1"), ("SHA256", "sha256")] {
+        for (algo, name) in ALGORITHMS {
             let header = format!("x-amz-checksum-{name}");
             let sent = ctx
                 .header(&header)

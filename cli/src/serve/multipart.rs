@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
 use bytes::BytesMut;
 use md5::{Digest, Md5};
 
@@ -37,11 +39,35 @@ fn ns(ctx: &Ctx<'_>) -> Option<&'static str> {
     (!ctx.d.oss()).then_some(ctx.d.namespace)
 }
 
+/// S3's `x-amz-checksum-algorithm` of CreateMultipartUpload, as `(CRC32, crc32)`.
+fn checksum_algorithm(ctx: &Ctx<'_>) -> ApiResult<Option<(&'static str, &'static str)>> {
+    if ctx.d.oss() {
+        return Ok(None);
+    }
+    let Some(sent) = ctx.header("x-amz-checksum-algorithm") else { return Ok(None) };
+    let sent = sent.trim();
+    if let Some(found) = body::ALGORITHMS.iter().find(|(algo, _)| algo.eq_ignore_ascii_case(sent)) {
+        return Ok(Some(*found));
+    }
+    if sent.eq_ignore_ascii_case("CRC64NVME") {
+        return Err(ctx.err(Code::NotImplemented));
+    }
+    Err(ctx.err(Code::InvalidRequest).message(
+        "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
+    ))
+}
+
+/// CreateMultipartUpload. With `x-amz-checksum-algorithm` the upload's parts carry that
+/// checksum and CompleteMultipartUpload must name each one (S3's composite checksums): the
+/// AWS SDK for JavaScript asks for CRC32 since 3.729, and in a browser it can only name a
+/// part's checksum when the bucket's CORS exposes `x-amz-checksum-crc32`.
 pub fn create(ctx: &Ctx<'_>) -> ApiResult<Response> {
     let bucket = ctx.bucket()?;
     let key = object::key(ctx)?;
     let meta = meta_from_headers(ctx, key, &ctx.parts.headers)?;
-    let upload = Upload { meta, initiated_ms: now_ms(), parts: BTreeMap::new() };
+    let algorithm = checksum_algorithm(ctx)?;
+    let upload =
+        Upload { meta, initiated_ms: now_ms(), parts: BTreeMap::new(), checksum_algorithm: algorithm.map(|(_, n)| n) };
     ctx.server.store.reserve(upload.footprint())?;
     let id = upload_id();
     {
@@ -56,7 +82,13 @@ pub fn create(ctx: &Ctx<'_>) -> ApiResult<Response> {
     }
     let mut x = Xml::new("InitiateMultipartUploadResult", ns(ctx));
     x.elem("Bucket", &bucket.name).elem("Key", key).elem("UploadId", &id);
-    Ok(x.finish("InitiateMultipartUploadResult"))
+    let mut r = x.finish("InitiateMultipartUploadResult");
+    if let Some((algo, _)) = algorithm {
+        let h = r.headers_mut();
+        h.insert("x-amz-checksum-algorithm", HeaderValue::from_static(algo));
+        h.insert("x-amz-checksum-type", HeaderValue::from_static("COMPOSITE"));
+    }
+    Ok(r)
 }
 
 pub async fn upload_part(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
@@ -70,14 +102,31 @@ pub async fn upload_part(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
             .with("ArgumentName", "partNumber")
             .with("ArgumentValue", ctx.route().query.get("partNumber").unwrap_or("")));
     };
-    if !lock(&bucket.uploads).contains_key(upload_param(ctx)) {
-        return Err(no_such_upload(ctx));
-    }
+    let algorithm = match lock(&bucket.uploads).get(upload_param(ctx)) {
+        None => return Err(no_such_upload(ctx)),
+        Some(upload) => upload.checksum_algorithm,
+    };
     let payload = body::object(ctx, body, MAX_OBJECT_BYTES).await?;
-    let part = Part { md5: payload.md5, data: payload.data, modified_ms: now_ms() };
+    let mut checksums = payload.checksums;
+    if let Some(name) = algorithm {
+        // A part checksummed otherwise than its upload is refused (S3's wording); one sent
+        // without a checksum gets the upload's, computed here.
+        let header = format!("x-amz-checksum-{name}");
+        if let Some((other, _)) = checksums.iter().find(|(h, _)| *h != header) {
+            let other = other.trim_start_matches("x-amz-checksum-");
+            return Err(ctx.err(Code::InvalidRequest).message(format!(
+                "Checksum Type mismatch occurred, expected checksum Type: {name}, actual checksum Type: {other}"
+            )));
+        }
+        if checksums.is_empty() {
+            checksums.push((header, B64.encode(body::checksum(name, &payload.data))));
+        }
+    }
+    let part = Part { md5: payload.md5, data: payload.data, modified_ms: now_ms(), checksums };
     let size = part.data.len() + 64;
     ctx.server.store.reserve(size)?;
     let etag = part.etag();
+    let answered = part.checksums.clone();
     {
         let mut uploads = lock(&bucket.uploads);
         let Some(upload) = uploads.get_mut(upload_param(ctx)) else {
@@ -88,8 +137,12 @@ pub async fn upload_part(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
             ctx.server.store.release(old.data.len() + 64);
         }
     }
-    Ok(object::etag_response(&etag, &payload.checksums))
+    Ok(object::etag_response(&etag, &answered))
 }
+
+/// The elements that name a part's checksum in CompleteMultipartUpload, by algorithm.
+const CHECKSUM_ELEMENTS: [(&str, &str); 4] =
+    [("crc32", "ChecksumCRC32"), ("crc32c", "ChecksumCRC32C"), ("sha1", "ChecksumSHA1"), ("sha256", "ChecksumSHA256")];
 
 fn unquote(etag: &str) -> &str {
     etag.trim().trim_matches('"')
@@ -104,12 +157,20 @@ pub async fn complete(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
     if root.tag_name().name() != "CompleteMultipartUpload" {
         return Err(ctx.err(Code::MalformedXML));
     }
+    // (number, ETag, the part's checksums as named: (x-amz-checksum-NAME, value))
     let mut wanted = Vec::new();
     for p in xml::children(root, "Part") {
         let number = xml::child_text(p, "PartNumber").and_then(|n| n.trim().parse::<u32>().ok());
         let etag = xml::child_text(p, "ETag");
+        let named: Vec<(String, String)> = CHECKSUM_ELEMENTS
+            .iter()
+            .filter_map(|(name, element)| {
+                let value = xml::child_text(p, element)?;
+                Some((format!("x-amz-checksum-{name}"), value.trim().to_string()))
+            })
+            .collect();
         match (number, etag) {
-            (Some(n), Some(e)) => wanted.push((n, unquote(e).to_ascii_lowercase())),
+            (Some(n), Some(e)) => wanted.push((n, unquote(e).to_ascii_lowercase(), named)),
             _ => return Err(ctx.err(Code::MalformedXML)),
         }
     }
@@ -122,14 +183,25 @@ pub async fn complete(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
     let upload = {
         let mut uploads = lock(&bucket.uploads);
         let upload = uploads.get(upload_param(ctx)).ok_or_else(|| no_such_upload(ctx))?;
-        for (i, (n, etag)) in wanted.iter().enumerate() {
+        for (i, (n, etag, named)) in wanted.iter().enumerate() {
+            let invalid_part =
+                || ctx.err(Code::InvalidPart).with("UploadId", upload_param(ctx)).with("PartNumber", n.to_string());
             let part = upload.parts.get(n).filter(|p| hex::encode(p.md5) == *etag);
             let Some(part) = part else {
-                return Err(ctx
-                    .err(Code::InvalidPart)
-                    .with("UploadId", upload_param(ctx))
-                    .with("PartNumber", n.to_string()));
+                return Err(invalid_part());
             };
+            if let Some(name) = upload.checksum_algorithm {
+                // S3's answer when a browser could not read the parts' checksum headers.
+                let header = format!("x-amz-checksum-{name}");
+                let Some((_, given)) = named.iter().find(|(h, _)| *h == header) else {
+                    return Err(ctx.err(Code::InvalidRequest).message(format!(
+                        "The upload was created using a {name} checksum. The complete request must include the checksum for each part. It was missing for part {n} in the request."
+                    )));
+                };
+                if !part.checksums.iter().any(|(h, v)| *h == header && v == given) {
+                    return Err(invalid_part());
+                }
+            }
             if i + 1 < wanted.len() && part.data.len() < ctx.d.min_part_size {
                 return Err(ctx
                     .err(Code::EntityTooSmall)
@@ -142,15 +214,30 @@ pub async fn complete(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
     let released = upload.footprint();
     let mut data = BytesMut::new();
     let mut md5s = Md5::new();
-    for (n, _) in &wanted {
+    // S3's composite checksum: the checksum of the parts' raw checksums, then `-N`.
+    let mut raw_checksums = Vec::new();
+    for (n, _, _) in &wanted {
         let part = &upload.parts[n];
         data.extend_from_slice(&part.data);
         md5s.update(part.md5);
+        if let Some(name) = upload.checksum_algorithm {
+            let header = format!("x-amz-checksum-{name}");
+            if let Some((_, v)) = part.checksums.iter().find(|(h, _)| *h == header) {
+                raw_checksums.extend(B64.decode(v).unwrap_or_default());
+            }
+        }
     }
     let mut meta = upload.meta;
     meta.key = key.to_string();
     meta.modified_ms = now_ms();
     meta.etag = format!("\"{}-{}\"", hex::encode(md5s.finalize()), wanted.len());
+    let composite = upload.checksum_algorithm.map(|name| {
+        let value = format!("{}-{}", B64.encode(body::checksum(name, &raw_checksums)), wanted.len());
+        (name, value)
+    });
+    if let Some((name, value)) = &composite {
+        meta.checksums = vec![(format!("x-amz-checksum-{name}"), value.clone())];
+    }
     let etag = meta.etag.clone();
     let stored = object::store(ctx, bucket, Object { meta, data: data.freeze() });
     ctx.server.store.release(released);
@@ -158,6 +245,10 @@ pub async fn complete(ctx: &Ctx<'_>, body: Body) -> ApiResult<Response> {
     let mut x = Xml::new("CompleteMultipartUploadResult", ns(ctx));
     let location = format!("http://{}/{}/{}", ctx.server.listen, bucket.name, key);
     x.elem("Location", location).elem("Bucket", &bucket.name).elem("Key", key).elem("ETag", &etag);
+    if let Some((name, value)) = &composite {
+        let element = CHECKSUM_ELEMENTS.iter().find(|(n, _)| n == name).map_or("Checksum", |(_, e)| *e);
+        x.elem(element, value).elem("ChecksumType", "COMPOSITE");
+    }
     let mut r = x.finish("CompleteMultipartUploadResult");
     // OSS also names the ETag in a header, the only place oss2 reads it; S3 in the body only.
     if ctx.d.oss() {

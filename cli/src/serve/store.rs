@@ -94,6 +94,9 @@ pub struct Part {
     pub md5: [u8; 16],
     pub data: Bytes,
     pub modified_ms: u64,
+    /// `(x-amz-checksum-NAME, base64)`: the ones sent and verified, and the upload's own
+    /// algorithm's, computed when the client sent none.
+    pub checksums: Vec<(String, String)>,
 }
 
 impl Part {
@@ -108,6 +111,9 @@ pub struct Upload {
     pub meta: ObjectMeta,
     pub initiated_ms: u64,
     pub parts: BTreeMap<u32, Part>,
+    /// S3's `x-amz-checksum-algorithm` of CreateMultipartUpload, lowercase (`crc32`): every
+    /// part then has that checksum, and CompleteMultipartUpload must name each one.
+    pub checksum_algorithm: Option<&'static str>,
 }
 
 impl Upload {
