@@ -36,6 +36,7 @@ mod decide;
 pub mod doctor;
 pub mod error;
 mod explain;
+pub mod formats;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod lint;
