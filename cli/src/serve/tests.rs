@@ -659,3 +659,25 @@ async fn the_log_keeps_short_values_and_is_paged() {
     assert_eq!(e["rules"][0]["result"], "header");
     assert_eq!(e["response"]["status"], 403);
 }
+
+#[tokio::test]
+async fn debug_doctor_replays_an_sdk_against_a_bucket() {
+    let s = server(&["--profile", "s3"]);
+    let get = |q: &str| format!("/_corsmatch/doctor?bucket=example&{q}");
+    let r = send(&s, "GET", &get("sdk=aws-js-v3&origin=https%3A%2F%2Fwww.example.com"), &[], b"").await;
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = serde_json::from_str(&text(r).await).unwrap();
+    assert_eq!(v["sdk"], "aws-js-v3");
+    assert_eq!(v["operations"].as_array().unwrap().len(), 8);
+    // The shipped S3 example is written for the AWS SDK: every operation works from its origin.
+    assert!(v["operations"].as_array().unwrap().iter().all(|o| o["ok"] == true), "{v}");
+    assert_eq!(v["fixed_config"], serde_json::Value::Null);
+    for bad in
+        ["sdk=boto3&origin=https%3A%2F%2Fa.test", "sdk=aws-js-v3&origin=https%3A%2F%2Fa.test%2F", "sdk=aws-js-v3"]
+    {
+        let r = send(&s, "GET", &get(bad), &[], b"").await;
+        assert_eq!(r.status(), 400, "{bad}");
+        let v: serde_json::Value = serde_json::from_str(&text(r).await).unwrap();
+        assert!(v["error"].is_string(), "{bad}");
+    }
+}
