@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 CORSMATCH := target/release/corsmatch
 
-.PHONY: demo serve build test test-rust lint-rust fmt test-c test-go test-py test-e2e test-clients test-fuzz fuzz bench bench-c bench-go bench-py bench-serve ratio
+.PHONY: demo serve build test test-rust lint-rust fmt test-c test-go test-py test-e2e test-clients test-formats test-fuzz fuzz bench bench-c bench-go bench-py bench-serve ratio
 
 demo: build
 	@echo "== corsmatch eval: examples/requests.jsonl against examples/oss-web-upload.xml (oss)"
@@ -45,11 +45,16 @@ test-e2e:
 test-clients:
 	bash e2e/clients/run-tests.sh
 
+# corsmatch's readers of the S3 JSON and CloudFormation forms against botocore and cfn-lint
+# (installed from PyPI into target/formats-venv).
+test-formats:
+	bash core/tests/tools/run-tests.sh
+
 # Each fuzz target for FUZZ_SECONDS (30 by default), after replaying every kept crash.
 test-fuzz:
 	bash fuzz/run-tests.sh
 
-test: lint-rust test-rust test-c test-go test-py test-e2e test-clients test-fuzz
+test: lint-rust test-rust test-c test-go test-py test-e2e test-clients test-formats test-fuzz
 
 # Longer fuzzing: make fuzz FUZZ_SECONDS=600
 fuzz:

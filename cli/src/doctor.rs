@@ -11,14 +11,16 @@ use clap::Args;
 use corsmatch::doctor::{Report, SdkProfile};
 use corsmatch::{Options, Profile, RuleSet};
 
-use crate::{read_file, Failure};
+use crate::{Failure, SourceFlags};
 
 /// Arguments of `corsmatch doctor`.
 #[derive(Args)]
 pub struct DoctorArgs {
-    /// The CORSConfiguration XML document.
+    /// The configuration, in any form `check` reads (XML, S3 JSON, CloudFormation, Terraform).
     #[arg(long, value_name = "FILE", required_unless_present = "no_config", conflicts_with = "no_config")]
     config: Option<PathBuf>,
+    #[command(flatten)]
+    source: SourceFlags,
     /// Diagnose a bucket without CORS configuration.
     #[arg(long)]
     no_config: bool,
@@ -55,7 +57,7 @@ pub fn run(args: DoctorArgs) -> Result<ExitCode, Failure> {
     let options = Options::new(profile).strict_origins(args.strict_origins);
     let set = match &args.config {
         None => options.no_config(),
-        Some(path) => options.compile_xml(&read_file(path)?).map_err(|e| Failure::config(&e))?,
+        Some(path) => args.source.read(path)?.compile(&options).map_err(|e| Failure::load(&e))?,
     };
     let report = diagnose(&set, &args.origin, sdk, &args.ops)?;
     if args.json {

@@ -1,5 +1,10 @@
-//! `corsmatch`: evaluate, check, explain and lint bucket CORS from the command line, and serve
-//! an in-memory bucket that answers as the provider would.
+//! `corsmatch`: evaluate, check, explain and lint bucket CORS from the command line, convert
+//! it between the forms users keep it in, and serve an in-memory bucket that answers as the
+//! provider would.
+//!
+//! Every command reads its configuration with [`corsmatch::formats`]: XML, the S3 console's
+//! and the AWS CLI's JSON, CloudFormation templates and Terraform JSON, detected from the
+//! content (`--from` forces a form, `--resource` picks a bucket of a template or a plan).
 //!
 //! Exit codes: 0 success; 1 an invalid configuration (printed as the provider's
 //! `{"code":..,"message":..}`) or, for `lint`, a finding at warning or above; 2 a usage
@@ -15,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use corsmatch::formats::{self, Bucket, Form, LoadError, LoadErrorKind, Location};
 use corsmatch::{ConfigError, Explanation, Options, Profile, Request, RuleSet, Scratch, Target};
 use serde::{Deserialize, Serialize};
 
@@ -42,26 +48,75 @@ enum Command {
     Doctor(doctor::DoctorArgs),
     /// Serve an in-memory bucket whose CORS these rules decide, with a debug page at /_corsmatch/.
     Serve(serve::ServeArgs),
+    /// Write the configuration in another form: xml, json (the S3 console's), cli-json
+    /// (`aws s3api put-bucket-cors`), cloudformation (a template) or terraform (.tf.json).
+    Convert(ConvertArgs),
 }
 
 #[derive(Args)]
 struct ConfigArgs {
-    /// The CORSConfiguration XML document.
+    /// The configuration: XML, the S3 console's or the AWS CLI's JSON, a CloudFormation
+    /// template (JSON or YAML), or Terraform JSON (`terraform show -json`, .tf.json).
     #[arg(long, value_name = "FILE", required_unless_present = "no_config", conflicts_with = "no_config")]
     config: Option<PathBuf>,
     /// Evaluate against a bucket without CORS configuration.
     #[arg(long)]
     no_config: bool,
     #[command(flatten)]
+    source: SourceFlags,
+    #[command(flatten)]
     compile: CompileFlags,
+}
+
+/// Which form the configuration file is in, and which of its buckets.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct SourceFlags {
+    /// The file's form; detected from the content when left out.
+    #[arg(long, value_name = "FORM", value_parser = ["xml", "json", "cli-json", "cloudformation", "terraform"])]
+    from: Option<String>,
+    /// The bucket to read from a CloudFormation template (its logical id) or a Terraform file
+    /// (its address, or the address's last part): needed when the file has several.
+    #[arg(long, value_name = "NAME")]
+    resource: Option<String>,
+}
+
+impl SourceFlags {
+    fn form(&self) -> Option<Form> {
+        self.from.as_deref().map(|f| f.parse().expect("clap checked the form"))
+    }
+
+    /// Reads every bucket of the file.
+    pub(crate) fn read_all(&self, path: &Path) -> Result<formats::Source, Failure> {
+        let bytes = read_file(path)?;
+        formats::read(&bytes, self.form()).map_err(|e| Failure::load(&e))
+    }
+
+    /// Reads the bucket the flags name (or the file's only one), and says on standard error
+    /// what its tool changes on the way.
+    pub(crate) fn read(&self, path: &Path) -> Result<Bucket, Failure> {
+        let bucket = self.read_all(path)?.select(self.resource.as_deref()).map_err(|e| Failure::load(&e))?;
+        print_notes(&bucket);
+        Ok(bucket)
+    }
+}
+
+/// What the tool changes on the way (Terraform's set order, its MaxAgeSeconds 0).
+fn print_notes(bucket: &Bucket) {
+    for note in &bucket.notes {
+        match &bucket.resource {
+            Some(r) => eprintln!("corsmatch: note: {r}: {note}"),
+            None => eprintln!("corsmatch: note: {note}"),
+        }
+    }
 }
 
 /// How to read and compile the configuration; shared by every command that takes one.
 #[derive(Args, Debug)]
 pub(crate) struct CompileFlags {
-    /// Whose behaviour to reproduce.
-    #[arg(long, default_value = "oss", value_parser = ["oss", "s3"])]
-    profile: String,
+    /// Whose behaviour to reproduce: oss by default, s3 for the AWS forms (the S3 console's
+    /// and CLI's JSON, CloudFormation, Terraform's aws resources).
+    #[arg(long, value_parser = ["oss", "s3"])]
+    profile: Option<String>,
     /// Raise the profile's rule limit (10 for oss, 100 for s3).
     #[arg(long, value_name = "N")]
     max_rules: Option<usize>,
@@ -77,8 +132,18 @@ pub(crate) struct CompileFlags {
 }
 
 impl CompileFlags {
+    /// The options, with the oss profile unless --profile names another.
     pub(crate) fn options(&self) -> Options {
-        let profile: Profile = self.profile.parse().expect("clap checked the profile");
+        self.options_for(None)
+    }
+
+    /// The options for a configuration its tool sends to `provider`: --profile when given,
+    /// else the provider, else oss.
+    pub(crate) fn options_for(&self, provider: Option<Profile>) -> Options {
+        let profile: Profile = match &self.profile {
+            Some(p) => p.parse().expect("clap checked the profile"),
+            None => provider.unwrap_or_default(),
+        };
         let mut o = Options::new(profile).strict_origins(self.strict_origins).allow_credentials(!self.no_credentials);
         if let Some(n) = self.max_rules {
             o = o.max_rules(n);
@@ -165,9 +230,13 @@ struct ExplainArgs {
 struct LintArgs {
     #[command(flatten)]
     config: ConfigArgs,
-    /// Print a JSON array of findings instead of one line each.
-    #[arg(long)]
+    /// Print a JSON array of findings instead of one line each (as --format json).
+    #[arg(long, conflicts_with = "format")]
     json: bool,
+    /// How to print the findings: text (one line each), json, github (workflow annotations:
+    /// ::warning file=..,line=..::), or sarif (SARIF 2.1.0, for code scanning).
+    #[arg(long, value_parser = ["text", "json", "github", "sarif"])]
+    format: Option<String>,
     /// Also check that this browser SDK works from --origin (the doctor's problems become
     /// `sdk-*` findings).
     #[arg(long, requires = "origin", value_parser = ["aws-js-v3", "ali-oss"])]
@@ -177,20 +246,69 @@ struct LintArgs {
     origin: Option<String>,
 }
 
+#[derive(Args)]
+struct ConvertArgs {
+    /// The configuration, in any form (see `check`).
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    #[command(flatten)]
+    source: SourceFlags,
+    #[command(flatten)]
+    compile: CompileFlags,
+    /// The form to write.
+    #[arg(long, value_name = "FORM", value_parser = ["xml", "json", "cli-json", "cloudformation", "terraform"])]
+    to: String,
+    /// The resource's name in the template or the Terraform file written (default: the
+    /// one read, else Bucket / cors).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+}
+
 /// A failure and its exit code.
-struct Failure {
+pub(crate) struct Failure {
     code: u8,
     text: String,
 }
 
 impl Failure {
-    fn usage(text: impl Into<String>) -> Failure {
+    pub(crate) fn usage(text: impl Into<String>) -> Failure {
         Failure { code: 2, text: format!("corsmatch: {}", text.into()) }
     }
 
-    fn config(e: &ConfigError) -> Failure {
+    pub(crate) fn config(e: &ConfigError) -> Failure {
         Failure { code: 1, text: serde_json::json!({"code": e.code(), "message": e.message()}).to_string() }
     }
+
+    /// A configuration that cannot be read or is refused. The provider's refusal of an XML
+    /// document is printed as before, `{"code", "message"}`; the other forms add where the
+    /// value is (`at`). A tool's own refusal names the tool; choosing a resource that is not
+    /// there, and what corsmatch cannot evaluate, are usage errors.
+    pub(crate) fn load(e: &LoadError) -> Failure {
+        let at = e.location().map(location_json);
+        match e.kind() {
+            LoadErrorKind::Provider(c) if at.is_none() => Failure::config(c),
+            LoadErrorKind::Provider(c) => Failure {
+                code: 1,
+                text: serde_json::json!({"code": c.code(), "message": c.message(), "at": at}).to_string(),
+            },
+            LoadErrorKind::Tool { tool, message } => Failure {
+                code: 1,
+                text: serde_json::json!({"refused_by": tool, "message": message, "at": at}).to_string(),
+            },
+            LoadErrorKind::Syntax { form, message } => Failure {
+                code: 1,
+                text: serde_json::json!({"syntax_error": form.name(), "message": message, "at": at}).to_string(),
+            },
+            _ => Failure::usage(e.to_string()),
+        }
+    }
+}
+
+/// `{"resource", "path", "line", "column"}` (null where unknown).
+pub(crate) fn location_json(l: &Location) -> serde_json::Value {
+    let line = (l.pos.line > 0).then_some(l.pos.line);
+    let column = (l.pos.line > 0).then_some(l.pos.column);
+    serde_json::json!({"resource": l.resource, "path": l.path, "line": line, "column": column})
 }
 
 fn main() -> ExitCode {
@@ -212,7 +330,11 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Explain(args) => explain(args),
         Command::Lint(args) => match lint_sdk(&args) {
-            Ok((set, extra)) => return lint::run(&set, args.json, extra),
+            Ok(targets) => {
+                let format = if args.json { "json" } else { args.format.as_deref().unwrap_or("text") };
+                let file = args.config.config.as_deref().map(|p| p.display().to_string());
+                return lint::run(&targets, format, file.as_deref());
+            }
             Err(f) => Err(f),
         },
         Command::Doctor(args) => match doctor::run(args) {
@@ -220,6 +342,7 @@ fn main() -> ExitCode {
             Err(f) => Err(f),
         },
         Command::Serve(args) => serve::run(args),
+        Command::Convert(args) => convert(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -234,30 +357,90 @@ fn main() -> ExitCode {
     }
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))
 }
 
 fn rule_set(args: &ConfigArgs) -> Result<RuleSet, Failure> {
-    let o = args.compile.options();
+    Ok(rule_set_of(args)?.0)
+}
+
+/// The rule set, and the bucket it was read from (`None` for --no-config).
+fn rule_set_of(args: &ConfigArgs) -> Result<(RuleSet, Option<Bucket>), Failure> {
     match &args.config {
-        None => Ok(o.no_config()),
-        Some(path) => o.compile_xml(&read_file(path)?).map_err(|e| Failure::config(&e)),
+        None => Ok((args.compile.options().no_config(), None)),
+        Some(path) => {
+            let bucket = args.source.read(path)?;
+            let set = bucket.compile(&args.compile.options_for(bucket.provider)).map_err(|e| Failure::load(&e))?;
+            Ok((set, Some(bucket)))
+        }
     }
 }
 
-/// The rule set `lint` checks, and the doctor's findings when `--sdk` is given.
-fn lint_sdk(args: &LintArgs) -> Result<(RuleSet, Vec<corsmatch::lint::Finding>), Failure> {
-    let set = rule_set(&args.config)?;
-    let extra = match (&args.sdk, &args.origin) {
-        (Some(sdk), Some(origin)) => {
-            let sdk = corsmatch::doctor::SdkProfile::built_in(sdk)
-                .ok_or_else(|| Failure::usage(format!("unknown SDK {sdk}")))?;
-            doctor::diagnose(&set, origin, sdk, &[])?.findings()
+/// What `lint` checks: every bucket of the file (or the one --resource names), each with the
+/// doctor's findings when `--sdk` is given.
+fn lint_sdk(args: &LintArgs) -> Result<Vec<lint::Target>, Failure> {
+    let c = &args.config;
+    let buckets: Vec<Option<Bucket>> = match (&c.config, &c.source.resource) {
+        (None, _) => vec![None],
+        (Some(path), Some(_)) => vec![Some(c.source.read(path)?)],
+        (Some(path), None) => {
+            let source = c.source.read_all(path)?;
+            if source.buckets.is_empty() {
+                return Err(Failure::load(&source.select(None).expect_err("no bucket")));
+            }
+            source
+                .buckets
+                .into_iter()
+                .map(|b| {
+                    print_notes(&b);
+                    Some(b)
+                })
+                .collect()
         }
-        _ => Vec::new(),
     };
-    Ok((set, extra))
+    let mut targets = Vec::new();
+    for bucket in buckets {
+        let set = match &bucket {
+            None => c.compile.options().no_config(),
+            Some(b) => b.compile(&c.compile.options_for(b.provider)).map_err(|e| Failure::load(&e))?,
+        };
+        let extra = match (&args.sdk, &args.origin) {
+            (Some(sdk), Some(origin)) => {
+                let sdk = corsmatch::doctor::SdkProfile::built_in(sdk)
+                    .ok_or_else(|| Failure::usage(format!("unknown SDK {sdk}")))?;
+                doctor::diagnose(&set, origin, sdk, &[])?.findings()
+            }
+            _ => Vec::new(),
+        };
+        targets.push(lint::Target { set, bucket, extra });
+    }
+    Ok(targets)
+}
+
+fn convert(args: ConvertArgs) -> Result<(), Failure> {
+    let bucket = args.source.read(&args.config)?;
+    let options = args.compile.options_for(bucket.provider);
+    let set = bucket.compile(&options).map_err(|e| Failure::load(&e))?;
+    let config = set.config().expect("a file's bucket has a configuration");
+    let to: Form = args.to.parse().expect("clap checked the form");
+    let name = args.name.clone().or_else(|| {
+        let r = bucket.resource.as_deref()?;
+        // A Terraform address's last part is its name; a CloudFormation logical id is one.
+        let last = r.rsplit('.').next().unwrap_or(r);
+        let ok = match to {
+            Form::CloudFormation => last.chars().all(|c| c.is_ascii_alphanumeric()),
+            _ => true,
+        };
+        ok.then(|| last.to_string())
+    });
+    let out = formats::convert(config, to, &options, name.as_deref())
+        .map_err(|e| Failure::usage(format!("cannot write it as {to}: {e}")))?;
+    print!("{}", out.text);
+    for note in &out.notes {
+        eprintln!("corsmatch: note: {note}");
+    }
+    Ok(())
 }
 
 fn target(name: &str) -> Target {
@@ -376,8 +559,32 @@ fn eval(args: EvalArgs) -> Result<(), Failure> {
 }
 
 fn check(args: ConfigArgs) -> Result<(), Failure> {
-    let set = rule_set(&args)?;
-    let summary = match set.config() {
+    // A template or a plan with several buckets: each one's summary, in a list.
+    if let (Some(path), None) = (&args.config, &args.source.resource) {
+        let source = args.source.read_all(path)?;
+        if source.buckets.len() > 1 {
+            let mut all = Vec::new();
+            for bucket in source.buckets {
+                print_notes(&bucket);
+                let set = bucket.compile(&args.compile.options_for(bucket.provider)).map_err(|e| Failure::load(&e))?;
+                all.push(summary(&set, Some(&bucket)));
+            }
+            println!("{}", serde_json::to_string_pretty(&all).expect("serialising JSON cannot fail"));
+            return Ok(());
+        }
+    }
+    let (set, bucket) = rule_set_of(&args)?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&summary(&set, bucket.as_ref())).expect("serialising JSON cannot fail")
+    );
+    Ok(())
+}
+
+/// What `check` prints for one bucket: the normalised configuration, and for a form other
+/// than XML where it came from (`source`: the form's tool and the resource).
+fn summary(set: &RuleSet, bucket: Option<&Bucket>) -> serde_json::Value {
+    let mut summary = match set.config() {
         None => serde_json::json!({"profile": set.profile().name(), "rules": []}),
         Some(c) => serde_json::json!({
             "profile": set.profile().name(),
@@ -394,8 +601,10 @@ fn check(args: ConfigArgs) -> Result<(), Failure> {
             "compiled_bytes": set.memory_usage(),
         }),
     };
-    println!("{}", serde_json::to_string_pretty(&summary).expect("serialising JSON cannot fail"));
-    Ok(())
+    if let Some(b) = bucket.filter(|b| b.tool.is_some()) {
+        summary["source"] = serde_json::json!({"tool": b.tool, "resource": b.resource, "notes": b.notes});
+    }
+    summary
 }
 
 fn explain(args: ExplainArgs) -> Result<(), Failure> {

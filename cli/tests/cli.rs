@@ -373,3 +373,124 @@ fn doctor_text_json_exit_codes_and_lint_sdk() {
     assert!(ids.contains(&"origin-has-path") && ids.contains(&"sdk-origin"), "{ids:?}");
     assert_eq!(run(&["lint", "--config", c, "--sdk", "aws-js-v3"]).status.code(), Some(2));
 }
+
+// ---------------------------------------------------------------------------------------
+// The other forms (core/tests/data/formats/)
+
+fn form_file(name: &str) -> String {
+    format!("{}/../core/tests/data/formats/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn every_command_reads_every_form() {
+    for file in ["console.json", "cli.json", "template.yaml", "template.flipped.json", "plan.json", "state.json"] {
+        let f = form_file(file);
+        let out = run(&["check", "--config", &f]);
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", String::from_utf8_lossy(&out.stdout));
+        let v = json_out(&out);
+        // The AWS forms are S3's: the profile follows the tool.
+        assert_eq!(v["profile"], "s3", "{file}");
+        assert_eq!(v["rules"].as_array().unwrap().len(), 2, "{file}");
+        assert!(v["source"]["tool"].is_string(), "{file}");
+        let out = run(&[
+            "eval",
+            "--config",
+            &f,
+            "--method",
+            "OPTIONS",
+            "--origin",
+            "https://www.example.com",
+            "--acrm",
+            "GET",
+        ]);
+        assert_eq!(json_out(&out)["status"], 200, "{file}");
+    }
+    // The XML's check output is as it was: no source.
+    let out = run(&["check", "--config", &form_file("uploads.xml"), "--profile", "s3"]);
+    assert!(json_out(&out).get("source").is_none());
+}
+
+#[test]
+fn errors_point_into_the_users_file() {
+    let bad = temp(
+        "bad-console.json",
+        b"[\n  {\"AllowedOrigins\": [\"*\"],\n   \"AllowedMethods\": [\"GET\", \"FETCH\"]}\n]\n",
+    );
+    let out = run(&["check", "--config", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_out(&out);
+    assert_eq!(v["code"], "InvalidRequest");
+    assert_eq!(v["message"], "Found unsupported HTTP method in CORS config. Unsupported method is FETCH");
+    assert_eq!(v["at"], json!({"resource": null, "path": "[0].AllowedMethods[1]", "line": 3, "column": 30}));
+    let bad = temp(
+        "bad-cli.json",
+        b"{\"CORSRules\": [{\"AllowedOrigins\": [\"*\"], \"AllowedMethods\": [\"GET\"], \"MaxAgeSeconds\": \"60\"}]}",
+    );
+    let out = run(&["check", "--config", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_out(&out);
+    assert_eq!(v["refused_by"], "AWS CLI");
+    assert!(v["message"].as_str().unwrap().starts_with(
+        "Parameter validation failed:\nInvalid type for parameter CORSConfiguration.CORSRules[0].MaxAgeSeconds"
+    ));
+    // Several buckets: --resource chooses, and an unknown one is a usage error.
+    let plan = form_file("plan.json");
+    let out = run(&["check", "--config", &plan, "--resource", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("aws_s3_bucket_cors_configuration.uploads"));
+}
+
+#[test]
+fn lint_formats_for_ci() {
+    let cfg = temp(
+        "lint-template.yaml",
+        b"Resources:\n  Site:\n    Type: AWS::S3::Bucket\n    Properties:\n      CorsConfiguration:\n        CorsRules:\n          - AllowedOrigins: ['https://*.example.com']\n            AllowedMethods: [GET]\n          - AllowedOrigins: ['https://www.example.com']\n            AllowedMethods: [GET]\n",
+    );
+    let path = cfg.to_str().unwrap();
+    let out = run(&["lint", "--config", path]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "{path}:9:13: Site Resources.Site.Properties.CorsConfiguration.CorsRules[1]: warning shadowed-rule rule 1:"
+        )),
+        "{text}"
+    );
+    let out = run(&["lint", "--config", path, "--format", "github"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(&format!("::warning file={path},line=9,col=13,title=corsmatch shadowed-rule::Site: rule 1: ")),
+        "{text}"
+    );
+    let out = run(&["lint", "--config", path, "--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_out(&out);
+    assert_eq!(v["version"], "2.1.0");
+    let result = &v["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "shadowed-rule");
+    assert_eq!(result["level"], "warning");
+    assert_eq!(result["locations"][0]["physicalLocation"]["region"], json!({"startLine": 9, "startColumn": 13}));
+    assert_eq!(v["runs"][0]["tool"]["driver"]["rules"][0]["id"], "shadowed-rule");
+    let out = run(&["lint", "--config", path, "--json"]);
+    let v = json_out(&out);
+    assert_eq!(v[0]["location"]["line"], 9);
+    assert_eq!(v[0]["location"]["resource"], "Site");
+}
+
+#[test]
+fn convert_between_forms() {
+    let xml = form_file("uploads.xml");
+    for to in ["json", "cli-json", "cloudformation", "terraform", "xml"] {
+        let out = run(&["convert", "--config", &xml, "--profile", "s3", "--to", to]);
+        assert_eq!(out.status.code(), Some(0), "{to}: {}", String::from_utf8_lossy(&out.stderr));
+        let back = temp(&format!("converted.{to}"), &out.stdout);
+        let a = run(&["check", "--config", back.to_str().unwrap(), "--profile", "s3"]);
+        let b = run(&["check", "--config", &xml, "--profile", "s3"]);
+        assert_eq!(json_out(&a)["rules"], json_out(&b)["rules"], "{to}");
+    }
+    // ResponseVary has no place in an S3 form.
+    let out = run(&["convert", "--config", example().to_str().unwrap(), "--to", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ResponseVary"));
+}

@@ -106,7 +106,14 @@ impl Builder {
     }
 
     fn close(&mut self) {
-        if let Some(open) = self.stack.pop() {
+        if let Some(mut open) = self.stack.pop() {
+            // yaml-rust2 marks a block mapping where its first value starts; the mapping is
+            // where its first key is.
+            if let Value::Map(entries) = &open.node.value {
+                if let Some((key, _)) = entries.first() {
+                    open.node.pos = open.node.pos.min(key.pos);
+                }
+            }
             self.push_value(open.node);
         }
     }
