@@ -46,6 +46,56 @@ pub fn compile(options: &Options, bytes: &[u8]) -> Result<Option<RuleSet>, Confi
     options.compile_xml(bytes).map(Some)
 }
 
+/// Why a `--bucket` file was not installed.
+pub enum FileError {
+    /// The provider refuses the document the file stands for.
+    Provider(ConfigError),
+    /// The file is not a configuration (a JSON syntax error, a tool's own refusal, several
+    /// buckets and none named like this one).
+    Load(String),
+}
+
+impl FileError {
+    /// `(code, message)`, as the debug page and the log show it.
+    pub fn parts(&self) -> (String, String) {
+        match self {
+            FileError::Provider(e) => (e.code().to_string(), e.message().to_string()),
+            FileError::Load(text) => ("NotAConfiguration".to_string(), text.clone()),
+        }
+    }
+}
+
+/// A `--bucket NAME=FILE` file's configuration, or `None` for an empty one, with the XML
+/// document it stands for. The file is XML as PutBucketCors takes it, or any form
+/// `corsmatch::formats` reads: the S3 console's or the AWS CLI's JSON, a CloudFormation
+/// template, a Terraform plan or state. A file with several buckets is read for the one named
+/// like this bucket.
+pub fn compile_file(options: &Options, bytes: &[u8], bucket: &str) -> Result<Option<(Vec<u8>, RuleSet)>, FileError> {
+    if is_empty_document(bytes) {
+        return Ok(None);
+    }
+    let load = |e: corsmatch::formats::LoadError| match e.config_error() {
+        Some(c) => FileError::Provider(c.clone()),
+        None => FileError::Load(e.to_string()),
+    };
+    let source = corsmatch::formats::read(bytes, None).map_err(load)?;
+    let several = source.resources().len() > 1;
+    let chosen = source.select(several.then_some(bucket)).map_err(load)?;
+    let rules = chosen.compile(options).map_err(load)?;
+    Ok(Some((chosen.document().into_owned(), rules)))
+}
+
+/// Whether the file at `path` holds XML (or nothing): only then does PutBucketCors rewrite
+/// it. A template or a plan is the user's source of truth, not ours to overwrite.
+fn rewritable(path: &Path) -> bool {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            is_empty_document(&bytes) || matches!(corsmatch::formats::detect(&bytes), Ok(corsmatch::formats::Form::Xml))
+        }
+        Err(_) => true,
+    }
+}
+
 /// Makes `document` (compiled as `rules`) the bucket's configuration, or removes it; returns
 /// the new version. The caller holds the store's write lock when the change is persisted.
 pub fn install(
@@ -70,7 +120,16 @@ pub fn install(
 /// file for none) and the `--data` directory.
 pub fn persist(store: &Store, bucket: &Bucket, document: Option<&[u8]>) -> std::io::Result<()> {
     if let Some(path) = &bucket.file {
-        write_atomic(path, &[document.unwrap_or(b"")])?;
+        if rewritable(path) {
+            write_atomic(path, &[document.unwrap_or(b"")])?;
+        } else {
+            eprintln!(
+                "corsmatch serve: bucket {}: {} is not XML, so it is left as it is; the new configuration \
+                 holds until the file changes or serve restarts",
+                bucket.name,
+                path.display()
+            );
+        }
     }
     if let Some(disk) = &store.disk {
         disk.save_cors(&bucket.name, document)?;
@@ -147,9 +206,9 @@ pub fn poll_file(server: &Server, bucket: &Bucket, path: &Path) {
     if current.document.as_deref().unwrap_or(b"") == bytes.as_slice() {
         return;
     }
-    match compile(&server.options, &bytes) {
-        Ok(rules) => {
-            let document = rules.map(|r| (bytes.as_slice(), r));
+    match compile_file(&server.options, &bytes, &bucket.name) {
+        Ok(compiled) => {
+            let document = compiled.as_ref().map(|(xml, r)| (xml.as_slice(), r.clone()));
             let count = document.as_ref().and_then(|(_, r)| r.config()).map_or(0, |c| c.rules.len());
             if let Some(disk) = &server.store.disk {
                 if let Err(e) = disk.save_cors(&bucket.name, document.as_ref().map(|(b, _)| *b)) {
@@ -166,16 +225,14 @@ pub fn poll_file(server: &Server, bucket: &Bucket, path: &Path) {
             );
         }
         Err(e) => {
-            server.set_last_error(&bucket.name, &e);
+            let (code, message) = e.parts();
             eprintln!(
-                "corsmatch serve: bucket {}: {}: {} {}: {}; keeping version {}",
+                "corsmatch serve: bucket {}: {}: {code}: {message}; keeping version {}",
                 bucket.name,
                 path.display(),
-                e.status(),
-                e.code(),
-                e.message(),
                 current.version
             );
+            server.set_last_error(&bucket.name, code, message);
         }
     }
 }

@@ -250,7 +250,10 @@ async fn doctor(State(server): State<Arc<Server>>, Query(q): Query<DoctorQuery>)
     let name = q.sdk.as_deref().unwrap_or_default();
     let Some(sdk) = corsmatch::doctor::SdkProfile::built_in(name) else {
         let known: Vec<&str> = corsmatch::doctor::SdkProfile::names().collect();
-        return json_response(StatusCode::BAD_REQUEST, &json!({"error": format!("unknown SDK {}: expected one of {}", cut(name), known.join(", "))}));
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": format!("unknown SDK {}: expected one of {}", cut(name), known.join(", "))}),
+        );
     };
     let cors = bucket.cors();
     match cors.rules.doctor(q.origin.as_deref().unwrap_or_default(), sdk, &[]) {

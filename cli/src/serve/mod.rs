@@ -71,7 +71,9 @@ const S3_EXAMPLE: &str = include_str!("../../../examples/s3-web-upload.xml");
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// A bucket, with the file that holds its CORS configuration: reloaded when edited,
-    /// rewritten by PutBucketCors and DeleteBucketCors. NAME alone: a bucket without one.
+    /// rewritten by PutBucketCors and DeleteBucketCors when it is XML. The file may also be
+    /// the S3 console's or the AWS CLI's JSON, a CloudFormation template or a Terraform plan
+    /// or state (the bucket named NAME when it has several). NAME alone: a bucket without one.
     /// Repeatable. Without any, a bucket `example` holds the profile's example configuration.
     #[arg(long = "bucket", value_name = "NAME[=FILE]")]
     buckets: Vec<String>,
@@ -140,8 +142,8 @@ impl Server {
         format!("{:08X}{:016X}", self.started as u32, n)
     }
 
-    pub fn set_last_error(&self, bucket: &str, e: &corsmatch::ConfigError) {
-        let entry = debug::LoggedError { code: e.code().to_string(), message: e.message().to_string() };
+    pub fn set_last_error(&self, bucket: &str, code: String, message: String) {
+        let entry = debug::LoggedError { code, message };
         store::lock(&self.last_errors).insert(bucket.to_string(), entry);
     }
 
@@ -294,17 +296,21 @@ fn build(args: &ServeArgs, listen: SocketAddr) -> Result<Server, Failure> {
             }
         };
         if let Some(text) = text {
-            let rules = cors::compile(&options, &text).map_err(|e| invalid(&format!("bucket {name}"), &e))?;
+            let compiled = cors::compile_file(&options, &text, &name).map_err(|e| match e {
+                cors::FileError::Provider(e) => invalid(&format!("bucket {name}"), &e),
+                cors::FileError::Load(text) => Failure::usage(format!("bucket {name}: {text}")),
+            })?;
+            let document = compiled.as_ref().map(|(xml, r)| (xml.as_slice(), r.clone()));
             let source = match (&file, options.profile) {
                 (Some(path), _) => format!("{} (reloaded when it changes)", path.display()),
                 (None, Profile::Oss) => "the shipped example, examples/oss-web-upload.xml".to_string(),
                 (None, Profile::S3) => "the shipped example, examples/s3-web-upload.xml".to_string(),
             };
-            cors::install(&server.store, &options, &bucket, rules.map(|r| (text.as_slice(), r)), &source);
+            let doc = document.as_ref().map(|(xml, _)| *xml);
+            cors::install(&server.store, &options, &bucket, document.clone(), &source);
             if let Some(path) = &file {
                 store::lock(&server.file_seen).insert(name.clone(), text.clone());
                 if let Some(disk) = &server.store.disk {
-                    let doc = (!cors::is_empty_document(&text)).then_some(text.as_slice());
                     disk.save_cors(&name, doc)
                         .map_err(|e| Failure::usage(format!("cannot save {}: {e}", path.display())))?;
                 }

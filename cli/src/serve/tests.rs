@@ -681,3 +681,49 @@ async fn debug_doctor_replays_an_sdk_against_a_bucket() {
         assert!(v["error"].is_string(), "{bad}");
     }
 }
+
+#[tokio::test]
+async fn bucket_files_in_other_forms_are_read_and_never_overwritten() {
+    let dir = std::env::temp_dir().join(format!("corsmatch-serve-forms-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/data/formats");
+    let console = dir.join("cors.json");
+    std::fs::copy(data.join("console.json"), &console).unwrap();
+    let plan = dir.join("plan.json");
+    std::fs::copy(data.join("plan.json"), &plan).unwrap();
+    let (a, b) = (format!("console={}", console.display()), format!("uploads={}", plan.display()));
+    let s = server(&["--profile", "s3", "--bucket", &a, "--bucket", &b]);
+    let get = [("origin", "https://www.example.com"), ("access-control-request-method", "GET")];
+    for bucket in ["console", "uploads"] {
+        let r = send(&s, "OPTIONS", &format!("/{bucket}/k"), &get, b"").await;
+        assert_eq!(r.status(), 200, "{bucket}");
+        let xml = text(send(&s, "GET", &format!("/{bucket}?cors"), &[SIGNED], b"").await).await;
+        assert!(xml.contains("<AllowedOrigin>https://www.example.com</AllowedOrigin>"), "{bucket}: {xml}");
+    }
+
+    // PutBucketCors installs the rules but leaves the user's JSON as it is.
+    let before = std::fs::read(&console).unwrap();
+    assert_eq!(send(&s, "PUT", "/console?cors", &[SIGNED], OPEN.as_bytes()).await.status(), 200);
+    assert_eq!(std::fs::read(&console).unwrap(), before, "a JSON file is not overwritten with XML");
+    let app = [("origin", "https://app.test"), ("access-control-request-method", "PUT")];
+    assert_eq!(send(&s, "OPTIONS", "/console/k", &app, b"").await.status(), 200);
+
+    // An edit of the JSON is reloaded; an invalid one keeps the rules and says why.
+    let bucket = s.store.bucket("console").unwrap();
+    std::fs::write(&console, r#"[{"AllowedOrigins": ["https://app.test"], "AllowedMethods": ["GET"]}]"#).unwrap();
+    cors::poll_file(&s, &bucket, &console);
+    assert_eq!(send(&s, "OPTIONS", "/console/k", &app, b"").await.status(), 403);
+    let version = bucket.cors().version;
+    std::fs::write(&console, r#"[{"AllowedOrigins": ["https://app.test"], "AllowedMethods": ["GET"]"#).unwrap();
+    cors::poll_file(&s, &bucket, &console);
+    assert_eq!(bucket.cors().version, version, "an invalid file keeps the rules");
+    let c = text(send(&s, "GET", "/_corsmatch/config?bucket=console", &[], b"").await).await;
+    assert!(c.contains("NotAConfiguration"), "{c}");
+    std::fs::write(&console, r#"[{"AllowedOrigins": ["https://app.test"], "AllowedMethods": ["COPY"]}]"#).unwrap();
+    cors::poll_file(&s, &bucket, &console);
+    let c = text(send(&s, "GET", "/_corsmatch/config?bucket=console", &[], b"").await).await;
+    assert!(c.contains("COPY"), "the tool's or the provider's refusal is named: {c}");
+    assert_eq!(bucket.cors().version, version);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
