@@ -193,6 +193,51 @@ impl RuleSet {
         }
     }
 
+    /// Reads, validates and compiles a configuration kept as JSON: the S3 console's array of
+    /// rules, the AWS CLI's `{"CORSRules": [...]}`, a CloudFormation template, or Terraform's
+    /// plan, state or `.tf.json` (`resource` picks a bucket when there are several). The
+    /// profile is the provider the tool talks to unless `profile` is given. The provider's
+    /// refusal raises `CorsConfigError` (as `from_xml`); a file that is not such JSON, or a
+    /// tool's own refusal, raises `ValueError` saying where (line and column, or the
+    /// resource).
+    #[staticmethod]
+    #[pyo3(
+        signature = (data, profile=None, *, resource=None, max_rules=None, max_document_bytes=None, allow_credentials=true, strict_origins=false, max_compiled_bytes=None),
+        text_signature = "(data, profile=None, *, resource=None, max_rules=None, max_document_bytes=None, allow_credentials=True, strict_origins=False, max_compiled_bytes=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn from_json(
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        profile: Option<&Bound<'_, PyString>>,
+        resource: Option<&str>,
+        max_rules: Option<&Bound<'_, PyAny>>,
+        max_document_bytes: Option<&Bound<'_, PyAny>>,
+        allow_credentials: bool,
+        strict_origins: bool,
+        max_compiled_bytes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<RuleSet> {
+        let given = profile.map(args::profile).transpose()?;
+        let options = args::options(
+            profile,
+            max_rules,
+            max_document_bytes,
+            allow_credentials,
+            strict_origins,
+            max_compiled_bytes,
+        )?;
+        let document = Document::new(data)?;
+        let bytes = document.as_bytes();
+        let compiled = py.detach(|| corsmatch::formats::compile_json(bytes, resource, given, options));
+        match compiled {
+            Ok(inner) => Ok(RuleSet::new(py, inner)),
+            Err(e) => match e.config_error() {
+                Some(c) => Err(args::config_error(py, c)),
+                None => Err(PyValueError::new_err(e.to_string())),
+            },
+        }
+    }
+
     /// Validates and compiles rules given as dicts (`{"AllowedOrigin": [...], "AllowedMethod":
     /// [...], "AllowedHeader": [...], "ExposeHeader": [...], "MaxAgeSeconds": n, "ID": s}`,
     /// a single `str` for a one-item list), checked as a parsed document is.

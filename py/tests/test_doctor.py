@@ -3,6 +3,7 @@
 import json
 import subprocess
 import tempfile
+from typing import Literal
 
 import pytest
 
@@ -22,7 +23,7 @@ def rules(origin: str, methods: str, expose: str, profile: str = "s3") -> RuleSe
     return RuleSet.from_xml(xml, profile=profile)
 
 
-def reads(sdk: str) -> str:
+def reads(sdk: Literal["aws-js-v3", "ali-oss"]) -> str:
     """Every response header the SDK's operations read, from the report's requests."""
     report = rules(ORIGIN, "GET", "").doctor(ORIGIN, sdk)
     found = {h for op in report["operations"] for r in op["requests"] for h in r["reads"]}
@@ -54,7 +55,7 @@ def test_operations_and_errors() -> None:
     assert [o["operation"] for o in report["operations"]] == ["GetObject"]
     assert "trailing slash" in report["operations"][0]["problems"][0]["message"]
     with pytest.raises(ValueError, match="unknown SDK"):
-        rs.doctor(ORIGIN, "boto3")
+        rs.doctor(ORIGIN, "boto3")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown operation Copy"):
         rs.doctor(ORIGIN, "ali-oss", ["Copy"])
     with pytest.raises(ValueError, match="not an origin a page has"):
@@ -73,7 +74,9 @@ def test_lint_with_an_sdk_adds_its_findings() -> None:
 def test_the_cli_says_the_same(cli: str) -> None:
     rs = rules(ORIGIN, "GET PUT", "")
     with tempfile.NamedTemporaryFile("w", suffix=".xml") as f:
-        f.write(rs.to_xml())
+        xml = rs.to_xml()
+        assert xml is not None
+        f.write(xml)
         f.flush()
         out = subprocess.run(
             [cli, "doctor", "--config", f.name, "--origin", ORIGIN, "--sdk", "aws-js-v3", "--json"],
@@ -83,3 +86,4 @@ def test_the_cli_says_the_same(cli: str) -> None:
         )
     assert out.returncode == 1, out.stderr
     assert json.loads(out.stdout) == rs.doctor(ORIGIN, "aws-js-v3")
+

@@ -521,6 +521,28 @@ impl Source {
     }
 }
 
+/// Reads a configuration kept as JSON (the S3 console's array, the AWS CLI's
+/// `{"CORSRules": ...}`, a CloudFormation template, Terraform's plan, state or `.tf.json`),
+/// picks `resource` (or the only bucket), and compiles it with `options`. `profile` overrides
+/// the provider the tool talks to (`s3` for the AWS tools, `oss` for Alibaba Cloud's
+/// Terraform provider); the bindings' `from_json` is this. An XML document is refused with a
+/// [`LoadErrorKind::Undetected`]: it has its own reader.
+pub fn compile_json(
+    bytes: &[u8],
+    resource: Option<&str>,
+    profile: Option<Profile>,
+    mut options: Options,
+) -> Result<RuleSet, LoadError> {
+    let source = read(bytes, None)?;
+    if source.form == Form::Xml {
+        let message = "not JSON: read a CORSConfiguration document with from_xml".to_string();
+        return Err(LoadError::new(LoadErrorKind::Undetected { message }, None));
+    }
+    let bucket = source.select(resource)?;
+    options.profile = profile.or(bucket.provider).unwrap_or_default();
+    bucket.compile(&options)
+}
+
 /// Reads a file in any form: `form` forces one, `None` detects it from the content
 /// ([`detect`]).
 pub fn read(bytes: &[u8], form: Option<Form>) -> Result<Source, LoadError> {

@@ -303,3 +303,22 @@ fn convert_round_trips() {
     let out = convert(&no_age, Form::Terraform, &s3(), None).unwrap();
     assert!(out.notes[0].contains("MaxAgeSeconds 0"), "{:?}", out.notes);
 }
+
+#[test]
+fn compile_json_takes_the_json_forms_and_the_tools_provider() {
+    let console = br#"[{"AllowedOrigins": ["https://a.example"], "AllowedMethods": ["PUT"]}]"#;
+    let set = compile_json(console, None, None, Options::default()).unwrap();
+    assert_eq!(set.profile(), Profile::S3, "the S3 console talks to S3");
+    assert_eq!(set.config().unwrap().rules[0].allowed_methods, ["PUT"]);
+    let oss = compile_json(console, None, Some(Profile::Oss), Options::default()).unwrap();
+    assert_eq!(oss.profile(), Profile::Oss);
+    let cli = br#"{"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]}"#;
+    assert!(compile_json(cli, None, None, Options::default()).is_ok());
+    let xml = b"<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
+    let e = compile_json(xml, None, None, Options::default()).unwrap_err();
+    assert!(e.to_string().contains("from_xml"), "{e}");
+    let bad = br#"[{"AllowedOrigins": ["https://a.example"], "AllowedMethods": ["COPY"]}]"#;
+    assert!(compile_json(bad, None, None, Options::default()).unwrap_err().to_string().contains("COPY"));
+    let e = compile_json(console, Some("nope"), None, Options::default()).unwrap_err();
+    assert!(e.is_selection(), "{e}");
+}

@@ -119,6 +119,18 @@ class RuleSet:
         max_compiled_bytes: Optional[int] = None,
     ) -> RuleSet: ...
     @staticmethod
+    def from_json(
+        data: Union[bytes, bytearray, str],
+        profile: Optional[_Profile] = None,
+        *,
+        resource: Optional[str] = None,
+        max_rules: Optional[int] = None,
+        max_document_bytes: Optional[int] = None,
+        allow_credentials: bool = True,
+        strict_origins: bool = False,
+        max_compiled_bytes: Optional[int] = None,
+    ) -> RuleSet: ...
+    @staticmethod
     def from_rules(
         rules: Union[list[dict[str, Any]], tuple[dict[str, Any], ...]],
         profile: _Profile = "oss",
