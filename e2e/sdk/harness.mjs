@@ -21,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 
+import { bytes as pageBytes } from './browser/common.js';
+
 export const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..', '..');
 export const BIN = process.env.CORSMATCH_BIN ?? path.join(root, 'target', 'release', 'corsmatch');
@@ -86,19 +88,9 @@ export function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Node's copy of the page's bytes (browser/common.js `bytes`). */
+/** The page's bytes, in Node: browser/common.js's generator, as a Buffer. */
 export function bytes(size, seed) {
-  const out = Buffer.alloc(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return Buffer.from(pageBytes(size, seed).buffer);
 }
 
 /** The installed version of each package (from its package.json under node_modules). */
