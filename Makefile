@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 CORSMATCH := target/release/corsmatch
 
-.PHONY: demo serve build test test-rust lint-rust fmt test-c test-go test-py test-e2e test-clients test-formats test-fuzz fuzz bench bench-c bench-go bench-py bench-serve ratio
+.PHONY: demo serve build test test-rust lint-rust fmt test-c test-go test-py test-e2e test-clients test-formats test-fuzz fuzz bench bench-c bench-go bench-py bench-serve ratio dist install test-dist
 
 demo: build
 	@echo "== corsmatch eval: examples/requests.jsonl against examples/oss-web-upload.xml (oss)"
@@ -55,6 +55,19 @@ test-fuzz:
 	bash fuzz/run-tests.sh
 
 test: lint-rust test-rust test-c test-go test-py test-e2e test-clients test-formats test-fuzz
+
+# Release artifacts in dist/ (README "Install"); test-dist installs and tests them without Rust.
+dist:
+	bash scripts/dist.sh
+
+test-dist:
+	bash scripts/test-dist.sh
+
+# The C library, header and corsmatch.pc into PREFIX (include/, lib/, lib/pkgconfig/).
+PREFIX ?= /usr/local
+install:
+	$(CARGO) build --profile dist -p corsmatch-ffi
+	bash scripts/install-c.sh "$(PREFIX)" "$${CARGO_TARGET_DIR:-target}/dist"
 
 # Longer fuzzing: make fuzz FUZZ_SECONDS=600
 fuzz:
