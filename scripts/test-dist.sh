@@ -187,6 +187,14 @@ go build -o app . || fail "go build with the prebuilt library"
 go test -count=1 -v github.com/corsmatch/corsmatch/go >go-test.log 2>&1 || { tail -n 40 go-test.log; fail "Go package tests through dist/go"; }
 grep -q -- '--- PASS: TestCorpus' go-test.log && grep -q -- '--- PASS: TestAdversarial' go-test.log || fail "the Go corpus tests did not run"
 echo "Go: $(grep -c -- '^--- PASS' go-test.log) tests passed, $(grep -c -- '^    --- PASS' go-test.log) subtests ($(tail -n 1 go-test.log))"
+# Built from source elsewhere: -tags corsmatch_pkgconfig takes the flags from corsmatch.pc, here
+# the tarball's (the layout `make install` writes), and links the shared library.
+export PKG_CONFIG_PATH="$work/c/$name/lib/pkgconfig"
+go build -tags corsmatch_pkgconfig -o app-pkgconfig . || fail "go build -tags corsmatch_pkgconfig"
+[ "$(LD_LIBRARY_PATH="$work/c/$name/lib" ./app-pkgconfig "$root/examples/oss-web-upload.xml")" = "$version 200" ] \
+    || fail "the Go program linked through pkg-config"
+echo "Go with -tags corsmatch_pkgconfig: $(LD_LIBRARY_PATH="$work/c/$name/lib" ldd app-pkgconfig | grep -o 'libcorsmatch.so[.0-9]*' | head -n 1)"
+unset PKG_CONFIG_PATH
 cd "$work"
 
 log "Go: a package of another version does not link"
