@@ -49,7 +49,7 @@ pub use emit::{convert, Converted};
 pub use node::Pos;
 
 use crate::error::{ConfigError, ErrorKind};
-use crate::{Options, Profile, RuleSet};
+use crate::{Limits, Options, Profile, RuleSet};
 
 /// The largest file read in a form other than XML: 64 MiB (a Terraform plan of a large
 /// estate runs to tens of megabytes). XML documents keep the profile's limit.
@@ -525,7 +525,8 @@ impl Source {
 /// `{"CORSRules": ...}`, a CloudFormation template, Terraform's plan, state or `.tf.json`),
 /// picks `resource` (or the only bucket), and compiles it with `options`. `profile` overrides
 /// the provider the tool talks to (`s3` for the AWS tools, `oss` for Alibaba Cloud's
-/// Terraform provider); the bindings' `from_json` is this. An XML document is refused with a
+/// Terraform provider); limits `options` leaves at its profile's defaults follow the profile
+/// used. The bindings' `from_json` is this. An XML document is refused with a
 /// [`LoadErrorKind::Undetected`]: it has its own reader.
 pub fn compile_json(
     bytes: &[u8],
@@ -539,7 +540,18 @@ pub fn compile_json(
         return Err(LoadError::new(LoadErrorKind::Undetected { message }, None));
     }
     let bucket = source.select(resource)?;
-    options.profile = profile.or(bucket.provider).unwrap_or_default();
+    let resolved = profile.or(bucket.provider).unwrap_or(options.profile);
+    if resolved != options.profile {
+        // Limits left at the given profile's defaults become the resolved profile's.
+        let (was, now) = (Limits::of(options.profile), Limits::of(resolved));
+        if options.limits.max_rules == was.max_rules {
+            options.limits.max_rules = now.max_rules;
+        }
+        if options.limits.max_document_bytes == was.max_document_bytes {
+            options.limits.max_document_bytes = now.max_document_bytes;
+        }
+        options.profile = resolved;
+    }
     bucket.compile(&options)
 }
 

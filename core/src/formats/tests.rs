@@ -319,6 +319,19 @@ fn compile_json_takes_the_json_forms_and_the_tools_provider() {
     assert!(e.to_string().contains("from_xml"), "{e}");
     let bad = br#"[{"AllowedOrigins": ["https://a.example"], "AllowedMethods": ["COPY"]}]"#;
     assert!(compile_json(bad, None, None, Options::default()).unwrap_err().to_string().contains("COPY"));
+    // Eleven rules: over OSS's limit, within S3's, which the console's JSON is for.
+    let rule = r#"{"AllowedOrigins": ["https://a.example"], "AllowedMethods": ["PUT"]}"#;
+    let eleven = format!("[{}]", vec![rule; 11].join(","));
+    assert_eq!(
+        compile_json(eleven.as_bytes(), None, None, Options::default()).unwrap().config().unwrap().rules.len(),
+        11
+    );
+    let e = compile_json(eleven.as_bytes(), None, Some(Profile::Oss), Options::default()).unwrap_err();
+    assert_eq!(e.config_error().map(|c| c.code()), Some("CORSRuleBeyondLimit"), "{e}");
+    assert!(
+        compile_json(eleven.as_bytes(), None, None, Options::default().max_rules(5)).is_err(),
+        "a limit given stays"
+    );
     let e = compile_json(console, Some("nope"), None, Options::default()).unwrap_err();
     assert!(e.is_selection(), "{e}");
 }
