@@ -44,6 +44,9 @@ const (
 	OSS Profile = C.CORSMATCH_PROFILE_OSS
 	// S3 is AWS S3 and S3-compatible servers.
 	S3 Profile = C.CORSMATCH_PROFILE_S3
+	// FromTool is for CompileJSON only: the provider the file's tool talks to (S3 for the AWS
+	// tools, OSS for Alibaba Cloud's Terraform provider).
+	FromTool Profile = C.CORSMATCH_PROFILE_AUTO
 )
 
 // String returns "oss" or "s3".
@@ -53,6 +56,8 @@ func (p Profile) String() string {
 		return "oss"
 	case S3:
 		return "s3"
+	case FromTool:
+		return "from-tool"
 	}
 	return fmt.Sprintf("Profile(%d)", int(p))
 }
@@ -97,6 +102,10 @@ var (
 	ErrInvalidArgument = errors.New("corsmatch: invalid argument")
 	// ErrInputTooLarge is returned for an input no memory can hold.
 	ErrInputTooLarge = errors.New("corsmatch: input too large")
+	// ErrInvalidDocument wraps what CompileJSON says of input that is not a configuration in
+	// one of the JSON forms: a syntax error (with its line and column), XML, a tool's own
+	// refusal, no bucket, or several and none named.
+	ErrInvalidDocument = errors.New("corsmatch: not a configuration")
 	// ErrClosed is returned by a RuleSet after Close.
 	ErrClosed = errors.New("corsmatch: rule set is closed")
 )
@@ -269,15 +278,66 @@ func Compile(xml []byte, profile Profile, opts *Options) (*RuleSet, error) {
 	case C.CORSMATCH_OK:
 		return newRuleSet(ptr, profile), nil
 	case C.CORSMATCH_CONFIG_ERROR:
-		e := &ConfigError{
-			Status:  int(C.corsmatch_error_status(cerr)),
-			Code:    goString(C.corsmatch_error_code(cerr)),
-			Message: goString(C.corsmatch_error_message(cerr)),
-			Detail:  goString(C.corsmatch_error_detail(cerr)),
-			handle:  cerr,
-		}
-		runtime.SetFinalizer(e, func(e *ConfigError) { C.corsmatch_error_free(e.handle) })
-		return nil, e
+		return nil, configError(cerr)
+	}
+	return nil, resultError(r)
+}
+
+// configError takes ownership of a provider's refusal.
+func configError(cerr *C.corsmatch_error) *ConfigError {
+	e := &ConfigError{
+		Status:  int(C.corsmatch_error_status(cerr)),
+		Code:    goString(C.corsmatch_error_code(cerr)),
+		Message: goString(C.corsmatch_error_message(cerr)),
+		Detail:  goString(C.corsmatch_error_detail(cerr)),
+		handle:  cerr,
+	}
+	runtime.SetFinalizer(e, func(e *ConfigError) { C.corsmatch_error_free(e.handle) })
+	return e
+}
+
+// CompileJSON reads, validates and compiles a configuration kept as JSON: the S3 console's
+// array of rules, the AWS CLI's {"CORSRules": [...]}, a CloudFormation template, or
+// Terraform's plan, state or .tf.json. resource names the bucket (a CloudFormation logical id,
+// a Terraform address or its last part) when the file has several; "" for the only one.
+// profile FromTool takes the provider the tool talks to; RuleSet.Profile says which was
+// used. The provider's refusal is a *ConfigError; input that is not such a configuration an
+// error wrapping ErrInvalidDocument that says where. opts may be nil.
+func CompileJSON(data []byte, resource string, profile Profile, opts *Options) (*RuleSet, error) {
+	base := profile
+	if profile == FromTool {
+		base = OSS
+	}
+	var o C.corsmatch_options
+	if r := C.corsmatch_options_default(C.corsmatch_profile(base), &o); r != C.CORSMATCH_OK {
+		return nil, resultError(r)
+	}
+	if opts != nil {
+		o.max_rules = C.size_t(max(opts.MaxRules, 0))
+		o.max_document_bytes = C.size_t(max(opts.MaxDocumentBytes, 0))
+		o.max_compiled_bytes = C.size_t(max(opts.MaxCompiledBytes, 0))
+		o.allow_credentials = C.bool(!opts.NoCredentials)
+		o.strict_origins = C.bool(opts.StrictOrigins)
+	}
+	var doc *C.char
+	if len(data) > 0 {
+		doc = (*C.char)(unsafe.Pointer(&data[0]))
+	}
+	res, resLen := cString(resource, resource != "")
+	var ptr *C.corsmatch_ruleset
+	var used C.corsmatch_profile
+	var cerr *C.corsmatch_error
+	r := C.corsmatch_ruleset_from_json(doc, C.size_t(len(data)), res, resLen, C.corsmatch_profile(profile), &o, &ptr, &used, &cerr)
+	runtime.KeepAlive(data)
+	switch r {
+	case C.CORSMATCH_OK:
+		return newRuleSet(ptr, Profile(used)), nil
+	case C.CORSMATCH_CONFIG_ERROR:
+		return nil, configError(cerr)
+	case C.CORSMATCH_INVALID_DOCUMENT:
+		detail := goString(C.corsmatch_error_detail(cerr))
+		C.corsmatch_error_free(cerr)
+		return nil, fmt.Errorf("%w: %s", ErrInvalidDocument, detail)
 	}
 	return nil, resultError(r)
 }

@@ -83,6 +83,12 @@ enum corsmatch_result
    * too rather than rely on the caller's parser. Nothing was written.
    */
   CORSMATCH_INVALID_HEADER_VALUE = 8,
+  /**
+   * `corsmatch_ruleset_from_json`: the input is not a configuration in one of the JSON
+   * forms (a syntax error, XML, a tool's own refusal, no bucket or several and none named):
+   * see the `corsmatch_error` handle's detail, which says where.
+   */
+  CORSMATCH_INVALID_DOCUMENT = 9,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -248,6 +254,12 @@ typedef struct corsmatch_decision {
 #define CORSMATCH_PROFILE_S3 1
 
 /**
+ * For `corsmatch_ruleset_from_json` only: the provider the file's tool talks to (S3 for the
+ * AWS tools, OSS for Alibaba Cloud's Terraform provider).
+ */
+#define CORSMATCH_PROFILE_AUTO 2
+
+/**
  * An object key (S3 `ResourceType` `OBJECT`).
  */
 #define CORSMATCH_TARGET_OBJECT 0
@@ -357,6 +369,40 @@ corsmatch_result corsmatch_ruleset_new(const char *xml,
                                        const struct corsmatch_error **out_error);
 
 /**
+ * Reads, validates and compiles a configuration kept as JSON: the S3 console's array of
+ * rules, the AWS CLI's `{"CORSRules": [...]}`, a CloudFormation template (JSON), or
+ * Terraform's plan, state or `.tf.json`.
+ *
+ * - `json`, `json_len`: the file's bytes, borrowed for the call only.
+ * - `resource`, `resource_len`: the CloudFormation logical id or Terraform address (or its
+ *   last part) of the bucket when the file has several; `(NULL, 0)` for the only one.
+ * - `profile`: `CORSMATCH_PROFILE_AUTO` for the provider the tool talks to, or a profile.
+ * - `options`: NULL for the profile's defaults; limits left at the defaults of `options`'
+ *   profile follow the profile used.
+ * - `out_ruleset`: as `corsmatch_ruleset_new`. `out_profile` (may be NULL) receives the
+ *   profile used.
+ * - `out_error` (may be NULL): on `CORSMATCH_CONFIG_ERROR` the provider's refusal, as
+ *   `corsmatch_ruleset_new` gives it; on `CORSMATCH_INVALID_DOCUMENT` an error whose status
+ *   is 0, code empty, and message and detail say what is wrong and where (`3:14: ...`).
+ *
+ * Returns also `CORSMATCH_INVALID_ARGUMENT` (unknown profile), `CORSMATCH_INVALID_UTF8`
+ * (`resource`), `CORSMATCH_NULL_PARAMETER`, `CORSMATCH_INPUT_TOO_LARGE`. Thread-safe.
+ *
+ * # Safety
+ * Non-NULL `json` and `resource` point to their length in readable bytes; `options` is NULL
+ * or valid; the out pointers are NULL or writable.
+ */
+corsmatch_result corsmatch_ruleset_from_json(const char *json,
+                                             size_t json_len,
+                                             const char *resource,
+                                             size_t resource_len,
+                                             corsmatch_profile profile,
+                                             const struct corsmatch_options *options,
+                                             const struct corsmatch_ruleset **out_ruleset,
+                                             corsmatch_profile *out_profile,
+                                             const struct corsmatch_error **out_error);
+
+/**
  * Makes the rule set of a bucket without CORS configuration: preflights are refused with
  * the provider's 403, actual requests get no headers.
  *
@@ -400,7 +446,8 @@ size_t corsmatch_ruleset_rule_count(const struct corsmatch_ruleset *rules);
 size_t corsmatch_ruleset_memory_usage(const struct corsmatch_ruleset *rules);
 
 /**
- * The provider's HTTP status for a refused configuration (400); 0 for NULL.
+ * The provider's HTTP status for a refused configuration (400); 0 for NULL and for
+ * `CORSMATCH_INVALID_DOCUMENT`.
  *
  * Thread-safe.
  *
@@ -421,7 +468,8 @@ uint16_t corsmatch_error_status(const struct corsmatch_error *error);
 struct corsmatch_str corsmatch_error_code(const struct corsmatch_error *error);
 
 /**
- * The provider's error message, verbatim; empty for NULL. Valid until the error is freed.
+ * The provider's error message, verbatim (for `CORSMATCH_INVALID_DOCUMENT`, what is wrong
+ * and where); empty for NULL. Valid until the error is freed.
  *
  * Thread-safe.
  *
@@ -444,7 +492,8 @@ struct corsmatch_str corsmatch_error_detail(const struct corsmatch_error *error)
 
 /**
  * Writes the provider's XML error body for a refused configuration into the caller's
- * buffer, with optional `<RequestId>` and `<HostId>` (`(NULL, 0)` omits them).
+ * buffer, with optional `<RequestId>` and `<HostId>` (`(NULL, 0)` omits them); empty for
+ * `CORSMATCH_INVALID_DOCUMENT`, which no provider answers.
  *
  * `*out_len` always receives the body's length. Returns `CORSMATCH_BUFFER_TOO_SMALL` when
  * `buf_len` is smaller (nothing is written to `buf`; call again with a larger buffer, or ask
@@ -470,7 +519,8 @@ corsmatch_result corsmatch_error_xml(const struct corsmatch_error *error,
  * Frees an error. NULL is accepted and does nothing; strings taken from it become invalid.
  *
  * # Safety
- * `error` is NULL or came from `corsmatch_ruleset_new` and was not freed.
+ * `error` is NULL or came from `corsmatch_ruleset_new` or `corsmatch_ruleset_from_json`
+ * and was not freed.
  */
 void corsmatch_error_free(const struct corsmatch_error *error);
 

@@ -65,6 +65,10 @@ pub enum corsmatch_result {
     /// through the Origin). HTTP parsers refuse such header values; the library refuses them
     /// too rather than rely on the caller's parser. Nothing was written.
     CORSMATCH_INVALID_HEADER_VALUE = 8,
+    /// `corsmatch_ruleset_from_json`: the input is not a configuration in one of the JSON
+    /// forms (a syntax error, XML, a tool's own refusal, no bucket or several and none named):
+    /// see the `corsmatch_error` handle's detail, which says where.
+    CORSMATCH_INVALID_DOCUMENT = 9,
 }
 
 impl corsmatch_result {
@@ -80,6 +84,7 @@ impl corsmatch_result {
             CORSMATCH_CONFIG_ERROR,
             CORSMATCH_PANIC,
             CORSMATCH_INVALID_HEADER_VALUE,
+            CORSMATCH_INVALID_DOCUMENT,
         ]
         .into_iter()
         .find(|r| *r as u32 == code)
@@ -97,6 +102,7 @@ impl corsmatch_result {
             CORSMATCH_CONFIG_ERROR => "CORSMATCH_CONFIG_ERROR",
             CORSMATCH_PANIC => "CORSMATCH_PANIC",
             CORSMATCH_INVALID_HEADER_VALUE => "CORSMATCH_INVALID_HEADER_VALUE",
+            CORSMATCH_INVALID_DOCUMENT => "CORSMATCH_INVALID_DOCUMENT",
         }
     }
 }
@@ -107,6 +113,9 @@ pub type corsmatch_profile = u32;
 pub const CORSMATCH_PROFILE_OSS: corsmatch_profile = 0;
 /// AWS S3 and S3-compatible servers.
 pub const CORSMATCH_PROFILE_S3: corsmatch_profile = 1;
+/// For `corsmatch_ruleset_from_json` only: the provider the file's tool talks to (S3 for the
+/// AWS tools, OSS for Alibaba Cloud's Terraform provider).
+pub const CORSMATCH_PROFILE_AUTO: corsmatch_profile = 2;
 
 /// What a request addresses: one of the `CORSMATCH_TARGET_*` values.
 pub type corsmatch_target = u32;
@@ -243,7 +252,8 @@ pub struct corsmatch_scratch {
 /// to send back verbatim, and a lowercase explanation for logs. Immutable; free with
 /// `corsmatch_error_free`.
 pub struct corsmatch_error {
-    error: ConfigError,
+    /// The provider's refusal; `None` for `CORSMATCH_INVALID_DOCUMENT`.
+    error: Option<ConfigError>,
     detail: String,
 }
 
@@ -385,9 +395,88 @@ pub unsafe extern "C" fn corsmatch_ruleset_new(
                 if let Ok(out_error) = try_out(out_error) {
                     let detail = error.to_string();
                     // SAFETY: non-null and writable (caller's contract).
-                    unsafe { hand_out(out_error.cast(), corsmatch_error { error, detail }) };
+                    unsafe { hand_out(out_error.cast(), corsmatch_error { error: Some(error), detail }) };
                 }
                 Err(corsmatch_result::CORSMATCH_CONFIG_ERROR)
+            }
+        }
+    }
+}
+
+/// Reads, validates and compiles a configuration kept as JSON: the S3 console's array of
+/// rules, the AWS CLI's `{"CORSRules": [...]}`, a CloudFormation template (JSON), or
+/// Terraform's plan, state or `.tf.json`.
+///
+/// - `json`, `json_len`: the file's bytes, borrowed for the call only.
+/// - `resource`, `resource_len`: the CloudFormation logical id or Terraform address (or its
+///   last part) of the bucket when the file has several; `(NULL, 0)` for the only one.
+/// - `profile`: `CORSMATCH_PROFILE_AUTO` for the provider the tool talks to, or a profile.
+/// - `options`: NULL for the profile's defaults; limits left at the defaults of `options`'
+///   profile follow the profile used.
+/// - `out_ruleset`: as `corsmatch_ruleset_new`. `out_profile` (may be NULL) receives the
+///   profile used.
+/// - `out_error` (may be NULL): on `CORSMATCH_CONFIG_ERROR` the provider's refusal, as
+///   `corsmatch_ruleset_new` gives it; on `CORSMATCH_INVALID_DOCUMENT` an error whose status
+///   is 0, code empty, and message and detail say what is wrong and where (`3:14: ...`).
+///
+/// Returns also `CORSMATCH_INVALID_ARGUMENT` (unknown profile), `CORSMATCH_INVALID_UTF8`
+/// (`resource`), `CORSMATCH_NULL_PARAMETER`, `CORSMATCH_INPUT_TOO_LARGE`. Thread-safe.
+///
+/// # Safety
+/// Non-NULL `json` and `resource` point to their length in readable bytes; `options` is NULL
+/// or valid; the out pointers are NULL or writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn corsmatch_ruleset_from_json(
+    json: *const c_char,
+    json_len: usize,
+    resource: *const c_char,
+    resource_len: usize,
+    profile: corsmatch_profile,
+    options: *const corsmatch_options,
+    out_ruleset: *mut *const corsmatch_ruleset,
+    out_profile: *mut corsmatch_profile,
+    out_error: *mut *const corsmatch_error,
+) -> corsmatch_result {
+    ffi_panic_boundary! {
+        let out_ruleset = try_out(out_ruleset)?;
+        let given = if profile == CORSMATCH_PROFILE_AUTO { None } else { Some(profile_of(profile)?) };
+        let base = given.unwrap_or_default();
+        // SAFETY: caller's contract on `json` and `resource`.
+        let document = unsafe { boundary::try_bytes(json, json_len) }?.unwrap_or(&[]);
+        let resource = unsafe { try_request_str(resource, resource_len) }?;
+        let options = if options.is_null() {
+            Options::new(base)
+        } else {
+            // SAFETY: checked non-null; the caller's contract makes it valid.
+            options_of(base, unsafe { try_ref(options) }?)
+        };
+        match corsmatch::formats::compile_json(document, resource, given, options) {
+            Ok(rules) => {
+                if let Ok(out_profile) = try_out(out_profile) {
+                    let used = match rules.profile() {
+                        Profile::Oss => CORSMATCH_PROFILE_OSS,
+                        Profile::S3 => CORSMATCH_PROFILE_S3,
+                    };
+                    // SAFETY: non-null and writable (caller's contract).
+                    unsafe { out_profile.as_ptr().write(used) };
+                }
+                // SAFETY: non-null and writable (caller's contract).
+                unsafe { hand_out(out_ruleset.cast(), corsmatch_ruleset { rules }) };
+                Ok(())
+            }
+            Err(e) => {
+                let error = e.config_error().cloned();
+                let result = if error.is_some() {
+                    corsmatch_result::CORSMATCH_CONFIG_ERROR
+                } else {
+                    corsmatch_result::CORSMATCH_INVALID_DOCUMENT
+                };
+                if let Ok(out_error) = try_out(out_error) {
+                    // SAFETY: non-null and writable (caller's contract).
+                    unsafe { hand_out(out_error.cast(), corsmatch_error { error, detail: e.to_string() }) };
+                }
+                Err(result)
             }
         }
     }
@@ -460,7 +549,8 @@ pub unsafe extern "C" fn corsmatch_ruleset_memory_usage(rules: *const corsmatch_
     }
 }
 
-/// The provider's HTTP status for a refused configuration (400); 0 for NULL.
+/// The provider's HTTP status for a refused configuration (400); 0 for NULL and for
+/// `CORSMATCH_INVALID_DOCUMENT`.
 ///
 /// Thread-safe.
 ///
@@ -470,7 +560,7 @@ pub unsafe extern "C" fn corsmatch_ruleset_memory_usage(rules: *const corsmatch_
 pub unsafe extern "C" fn corsmatch_error_status(error: *const corsmatch_error) -> u16 {
     ffi_panic_boundary! {
         // SAFETY: caller's contract.
-        Ok(unsafe { try_ref(error) }?.error.status())
+        Ok(unsafe { try_ref(error) }?.error.as_ref().map_or(0, ConfigError::status))
     }
 }
 
@@ -485,11 +575,12 @@ pub unsafe extern "C" fn corsmatch_error_status(error: *const corsmatch_error) -
 pub unsafe extern "C" fn corsmatch_error_code(error: *const corsmatch_error) -> corsmatch_str {
     ffi_panic_boundary! {
         // SAFETY: caller's contract.
-        Ok(corsmatch_str::new(unsafe { try_ref(error) }?.error.code()))
+        Ok(corsmatch_str::new(unsafe { try_ref(error) }?.error.as_ref().map_or("", ConfigError::code)))
     }
 }
 
-/// The provider's error message, verbatim; empty for NULL. Valid until the error is freed.
+/// The provider's error message, verbatim (for `CORSMATCH_INVALID_DOCUMENT`, what is wrong
+/// and where); empty for NULL. Valid until the error is freed.
 ///
 /// Thread-safe.
 ///
@@ -499,7 +590,8 @@ pub unsafe extern "C" fn corsmatch_error_code(error: *const corsmatch_error) -> 
 pub unsafe extern "C" fn corsmatch_error_message(error: *const corsmatch_error) -> corsmatch_str {
     ffi_panic_boundary! {
         // SAFETY: caller's contract.
-        Ok(corsmatch_str::new(unsafe { try_ref(error) }?.error.message()))
+        let error = unsafe { try_ref(error) }?;
+        Ok(corsmatch_str::new(error.error.as_ref().map_or(error.detail.as_str(), ConfigError::message)))
     }
 }
 
@@ -520,7 +612,8 @@ pub unsafe extern "C" fn corsmatch_error_detail(error: *const corsmatch_error) -
 }
 
 /// Writes the provider's XML error body for a refused configuration into the caller's
-/// buffer, with optional `<RequestId>` and `<HostId>` (`(NULL, 0)` omits them).
+/// buffer, with optional `<RequestId>` and `<HostId>` (`(NULL, 0)` omits them); empty for
+/// `CORSMATCH_INVALID_DOCUMENT`, which no provider answers.
 ///
 /// `*out_len` always receives the body's length. Returns `CORSMATCH_BUFFER_TOO_SMALL` when
 /// `buf_len` is smaller (nothing is written to `buf`; call again with a larger buffer, or ask
@@ -548,7 +641,7 @@ pub unsafe extern "C" fn corsmatch_error_xml(
         let error = unsafe { try_ref(error) }?;
         let request_id = unsafe { try_request_str(request_id, request_id_len) }?;
         let host_id = unsafe { try_request_str(host_id, host_id_len) }?;
-        let body = error.error.to_xml(request_id, host_id);
+        let body = error.error.as_ref().map_or_else(String::new, |e| e.to_xml(request_id, host_id));
         // SAFETY: caller's contract on `buf` and `out_len`.
         unsafe { write_out(body.as_bytes(), buf, buf_len, out_len) }
     }
@@ -557,7 +650,8 @@ pub unsafe extern "C" fn corsmatch_error_xml(
 /// Frees an error. NULL is accepted and does nothing; strings taken from it become invalid.
 ///
 /// # Safety
-/// `error` is NULL or came from `corsmatch_ruleset_new` and was not freed.
+/// `error` is NULL or came from `corsmatch_ruleset_new` or `corsmatch_ruleset_from_json`
+/// and was not freed.
 #[no_mangle]
 pub unsafe extern "C" fn corsmatch_error_free(error: *const corsmatch_error) {
     ffi_panic_boundary! {

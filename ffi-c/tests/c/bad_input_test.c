@@ -769,6 +769,80 @@ static void test_options(void) {
     corsmatch_ruleset_free(plain);
 }
 
+/* corsmatch_ruleset_from_json: the JSON forms, the tool's profile, and every way to fail. */
+static void test_from_json(void) {
+    static const char console[] =
+        "[{\"AllowedOrigins\": [\"https://a.example\"], \"AllowedMethods\": [\"PUT\"], \"ExposeHeaders\": [\"ETag\"]}]";
+    const corsmatch_ruleset *rules = NULL;
+    const corsmatch_error *error = NULL;
+    corsmatch_profile used = 99;
+    CHECK_RESULT(corsmatch_ruleset_from_json(S(console), ABSENT, CORSMATCH_PROFILE_AUTO, NULL, &rules, &used, &error),
+                 CORSMATCH_OK);
+    CHECK(used == CORSMATCH_PROFILE_S3, "the S3 console's JSON is for S3: %u", used);
+    CHECK(corsmatch_ruleset_rule_count(rules) == 1, "one rule");
+    corsmatch_scratch *scratch = NULL;
+    CHECK_RESULT(corsmatch_scratch_new(&scratch), CORSMATCH_OK);
+    corsmatch_decision d;
+    CHECK_RESULT(corsmatch_preflight(rules, scratch, S("https://a.example"), S("PUT"), ABSENT, 0, ABSENT, ABSENT, &d),
+                 CORSMATCH_OK);
+    CHECK(d.status == 200, "the rule answers: %u", d.status);
+    corsmatch_scratch_free(scratch);
+    corsmatch_ruleset_free(rules);
+    rules = NULL;
+
+    /* A profile given wins; out_profile and out_error may be NULL. */
+    CHECK_RESULT(corsmatch_ruleset_from_json(S(console), ABSENT, CORSMATCH_PROFILE_OSS, NULL, &rules, NULL, NULL),
+                 CORSMATCH_OK);
+    corsmatch_ruleset_free(rules);
+    rules = NULL;
+
+    /* The provider's refusal: a CORSMATCH_CONFIG_ERROR with its code. */
+    static const char copy[] = "[{\"AllowedOrigins\": [\"*\"], \"AllowedMethods\": [\"COPY\"]}]";
+    CHECK_RESULT(corsmatch_ruleset_from_json(S(copy), ABSENT, CORSMATCH_PROFILE_AUTO, NULL, &rules, NULL, &error),
+                 CORSMATCH_CONFIG_ERROR);
+    CHECK(rules == NULL, "no rule set on an error");
+    CHECK(corsmatch_error_status(error) == 400, "status %u", corsmatch_error_status(error));
+    corsmatch_str code = corsmatch_error_code(error);
+    CHECK(code.len > 0, "the provider's code");
+    corsmatch_error_free(error);
+    error = NULL;
+
+    /* Not a configuration: truncated JSON, XML, an unknown resource, nothing at all. */
+    static const char truncated[] = "[{\"AllowedOrigins\": ";
+    static const char xml[] = "<CORSConfiguration/>";
+    const char *bad[] = {truncated, xml, console, ""};
+    size_t lens[] = {sizeof truncated - 1, sizeof xml - 1, sizeof console - 1, 0};
+    const char *resource[] = {NULL, NULL, "nope", NULL};
+    for (size_t i = 0; i < 4; i++) {
+        size_t rl = resource[i] ? strlen(resource[i]) : 0;
+        CHECK_RESULT(corsmatch_ruleset_from_json(bad[i], lens[i], resource[i], rl, CORSMATCH_PROFILE_AUTO, NULL, &rules,
+                                                 NULL, &error),
+                     CORSMATCH_INVALID_DOCUMENT);
+        CHECK(rules == NULL && error != NULL, "case %zu: an error handle", i);
+        CHECK(corsmatch_error_status(error) == 0 && corsmatch_error_code(error).len == 0, "case %zu: no provider code", i);
+        CHECK(corsmatch_error_message(error).len > 0 && corsmatch_error_detail(error).len > 0, "case %zu: says why", i);
+        size_t len = 99;
+        CHECK_RESULT(corsmatch_error_xml(error, ABSENT, ABSENT, NULL, 0, &len), CORSMATCH_OK);
+        CHECK(len == 0, "case %zu: no provider body", i);
+        corsmatch_error_free(error);
+        error = NULL;
+    }
+    CHECK(str_eq_n(corsmatch_result_name(CORSMATCH_INVALID_DOCUMENT), "CORSMATCH_INVALID_DOCUMENT", 26), "its name");
+
+    /* NULL pointers and bad arguments. */
+    CHECK_RESULT(corsmatch_ruleset_from_json(S(console), ABSENT, CORSMATCH_PROFILE_AUTO, NULL, NULL, NULL, NULL),
+                 CORSMATCH_NULL_PARAMETER);
+    CHECK_RESULT(corsmatch_ruleset_from_json(NULL, 3, ABSENT, CORSMATCH_PROFILE_AUTO, NULL, &rules, NULL, NULL),
+                 CORSMATCH_NULL_PARAMETER);
+    CHECK_RESULT(corsmatch_ruleset_from_json(S(console), ABSENT, 7, NULL, &rules, NULL, NULL),
+                 CORSMATCH_INVALID_ARGUMENT);
+    CHECK_RESULT(corsmatch_ruleset_from_json(S(console), "\xff", 1, CORSMATCH_PROFILE_AUTO, NULL, &rules, NULL, NULL),
+                 CORSMATCH_INVALID_UTF8);
+    CHECK(rules == NULL, "nothing written");
+    /* CORSMATCH_PROFILE_AUTO means nothing to the other functions. */
+    CHECK_RESULT(corsmatch_ruleset_no_config(CORSMATCH_PROFILE_AUTO, &rules), CORSMATCH_INVALID_ARGUMENT);
+}
+
 int main(void) {
     test_null_and_free();
     test_zero_lengths();
@@ -779,5 +853,6 @@ int main(void) {
     test_explain_buffer();
     test_lint();
     test_options();
+    test_from_json();
     return tu_finish("bad_input_test");
 }
