@@ -1,7 +1,7 @@
 //! The command line's contract: JSON shapes, streaming, exit codes.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::{json, Value};
@@ -493,4 +493,27 @@ fn convert_between_forms() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("ResponseVary"));
+}
+
+#[test]
+fn the_readme_doctor_transcript_is_what_the_doctor_prints() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let command =
+        "$ corsmatch doctor --config examples/s3-sdk-broken.xml --origin https://app.example.com --sdk aws-js-v3\n";
+    let start =
+        readme.find(command).expect("the README shows the doctor on examples/s3-sdk-broken.xml") + command.len();
+    let shown = &readme[start..start + readme[start..].find("```").unwrap()];
+    let config = root.join("examples/s3-sdk-broken.xml");
+    let out = run(&[
+        "doctor",
+        "--config",
+        config.to_str().unwrap(),
+        "--origin",
+        "https://app.example.com",
+        "--sdk",
+        "aws-js-v3",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(shown, String::from_utf8(out.stdout).unwrap(), "README's transcript is stale: run the command again");
 }
