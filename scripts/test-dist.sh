@@ -44,6 +44,7 @@ readme_says 'cc app.c $(pkg-config --cflags --libs corsmatch) -Wl,-rpath,$(pkg-c
 readme_says 'cc -static app.c $(pkg-config --static --cflags --libs corsmatch) -o app'
 readme_says "require github.com/corsmatch/corsmatch/go v$version"
 readme_says 'replace github.com/corsmatch/corsmatch/go => /path/to/dist/go'
+readme_says 'PKG_CONFIG_PATH=$HOME/.local/lib/pkgconfig CGO_LDFLAGS="-Wl,-rpath,$HOME/.local/lib" go build -tags corsmatch_pkgconfig ./...'
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/corsmatch-test-dist.XXXXXX")"
 # cgo may leave a C compiler behind that writes a moment after it exits: try twice.
@@ -188,13 +189,20 @@ go test -count=1 -v github.com/corsmatch/corsmatch/go >go-test.log 2>&1 || { tai
 grep -q -- '--- PASS: TestCorpus' go-test.log && grep -q -- '--- PASS: TestAdversarial' go-test.log || fail "the Go corpus tests did not run"
 echo "Go: $(grep -c -- '^--- PASS' go-test.log) tests passed, $(grep -c -- '^    --- PASS' go-test.log) subtests ($(tail -n 1 go-test.log))"
 # Built from source elsewhere: -tags corsmatch_pkgconfig takes the flags from corsmatch.pc, here
-# the tarball's (the layout `make install` writes), and links the shared library.
+# the tarball's (the layout `make install` writes), and links the shared library, found through
+# the rpath in CGO_LDFLAGS (which also keys Go's build cache: it does not hash pkg-config's
+# answer, and would reuse a library path of an earlier build).
 export PKG_CONFIG_PATH="$work/c/$name/lib/pkgconfig"
-go build -tags corsmatch_pkgconfig -o app-pkgconfig . || fail "go build -tags corsmatch_pkgconfig"
-[ "$(LD_LIBRARY_PATH="$work/c/$name/lib" ./app-pkgconfig "$root/examples/oss-web-upload.xml")" = "$version 200" ] \
-    || fail "the Go program linked through pkg-config"
-echo "Go with -tags corsmatch_pkgconfig: $(LD_LIBRARY_PATH="$work/c/$name/lib" ldd app-pkgconfig | grep -o 'libcorsmatch.so[.0-9]*' | head -n 1)"
+CGO_LDFLAGS="-Wl,-rpath,$work/c/$name/lib" go build -tags corsmatch_pkgconfig -o app-pkgconfig . || fail "go build -tags corsmatch_pkgconfig"
+[ "$(./app-pkgconfig "$root/examples/oss-web-upload.xml")" = "$version 200" ] || fail "the Go program linked through pkg-config"
+echo "Go with -tags corsmatch_pkgconfig: $(ldd app-pkgconfig | grep -o 'libcorsmatch.so[.0-9]* => [^ ]*' | head -n 1)"
 unset PKG_CONFIG_PATH
+# `go mod vendor` keeps the library and the header (build/*/empty.go, vendor_keep.go).
+go mod vendor
+go build -mod=vendor -o app-vendored . || fail "go build -mod=vendor"
+[ "$(./app-vendored "$root/examples/oss-web-upload.xml")" = "$version 200" ] || fail "the vendored Go program"
+echo "Go vendored: $(find vendor -name 'libcorsmatch.a' -o -name corsmatch.h | sort | tr '\n' ' ')"
+rm -rf vendor
 cd "$work"
 
 log "Go: a package of another version does not link"
