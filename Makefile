@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 CORSMATCH := target/release/corsmatch
 
-.PHONY: demo serve build test test-rust lint-rust fmt test-c test-go test-py test-e2e test-clients test-formats test-fuzz fuzz bench bench-c bench-go bench-py bench-serve ratio dist install test-dist
+.PHONY: demo serve build record-sdk test test-rust lint-rust fmt test-c test-go test-py test-e2e test-clients test-formats test-fuzz fuzz bench bench-c bench-go bench-py bench-serve ratio dist install test-dist
 
 demo: build
 	@echo "== corsmatch eval: examples/requests.jsonl against examples/oss-web-upload.xml (oss)"
@@ -40,6 +40,12 @@ test-py:
 
 test-e2e:
 	bash e2e/run-tests.sh
+
+# Record the browser SDKs' requests again into core/sdk/*.json (make test checks they have not
+# drifted): after moving e2e/package-lock.json to new SDK versions.
+record-sdk: build
+	cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	cd e2e && node sdk/record.mjs --write
 
 # corsmatch serve driven by boto3, oss2 and the AWS CLI; load, faults and hostile input.
 test-clients:
