@@ -53,7 +53,7 @@ strip --strip-debug "$go_out/build/linux-amd64/libcorsmatch.a"
 sed 's/@PKG@/linuxamd64/' scripts/go-dist/empty.go.in >"$go_out/build/linux-amd64/empty.go"
 # The tests ship with the module, reading the corpus from testdata/ instead of the checkout.
 mkdir -p "$go_out/testdata/corpus" "$go_out/testdata/examples"
-cp core/tests/data/*.json "$go_out/testdata/corpus/"
+cp -R core/tests/data/. "$go_out/testdata/corpus/"
 cp examples/*.xml "$go_out/testdata/examples/"
 sed -i -e 's|filepath.Join("..", "core", "tests", "data", |filepath.Join("testdata", "corpus", |' \
     -e 's|"\.\./examples/|"testdata/examples/|' "$go_out"/*_test.go

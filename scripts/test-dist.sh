@@ -185,7 +185,7 @@ go build -o app . || fail "go build with the prebuilt library"
 [ "$(./app "$root/examples/oss-web-upload.xml")" = "$version 200" ] || fail "the Go program says $(./app "$root/examples/oss-web-upload.xml")"
 # The package's own tests (the shared corpus, adversarial cases, the middleware), run from
 # the module directory as `go test` runs a dependency's tests.
-go test -count=1 -v github.com/corsmatch/corsmatch/go >go-test.log 2>&1 || { tail -n 40 go-test.log; fail "Go package tests through dist/go"; }
+go test -count=1 -v github.com/corsmatch/corsmatch/go >go-test.log 2>&1 || { grep -A 12 -- '--- FAIL' go-test.log || tail -n 40 go-test.log; fail "Go package tests through dist/go"; }
 grep -q -- '--- PASS: TestCorpus' go-test.log && grep -q -- '--- PASS: TestAdversarial' go-test.log || fail "the Go corpus tests did not run"
 echo "Go: $(grep -c -- '^--- PASS' go-test.log) tests passed, $(grep -c -- '^    --- PASS' go-test.log) subtests ($(tail -n 1 go-test.log))"
 # Built from source elsewhere: -tags corsmatch_pkgconfig takes the flags from corsmatch.pc, here
