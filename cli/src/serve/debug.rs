@@ -3,9 +3,7 @@
 //! CORS (no other origin may read it), and behind the same `Host` check as the bucket API.
 
 use std::collections::VecDeque;
-use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Query, State};
@@ -17,7 +15,8 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::limits::{LOG_FILE_BYTES, LOG_KEEP, LOG_PAGE, LOG_VALUE_BYTES};
+use super::jsonl::{cut, JsonlFile};
+use super::limits::{LOG_KEEP, LOG_PAGE};
 use super::store::lock;
 use super::{Routed, Server};
 use crate::Failure;
@@ -70,36 +69,14 @@ struct Entry {
 struct LogState {
     next: u64,
     recent: VecDeque<Entry>,
-    file: Option<(PathBuf, File, u64)>,
+    file: Option<JsonlFile>,
 }
 
 pub struct DecisionLog(Mutex<LogState>);
 
-fn cut(s: &str) -> String {
-    if s.len() <= LOG_VALUE_BYTES {
-        return s.to_string();
-    }
-    let mut end = LOG_VALUE_BYTES;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
-}
-
 impl DecisionLog {
     pub fn open(path: Option<&Path>) -> Result<DecisionLog, Failure> {
-        let file = match path {
-            None => None,
-            Some(path) => {
-                let f = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .map_err(|e| Failure::usage(format!("cannot open {}: {e}", path.display())))?;
-                let len = f.metadata().map_or(0, |m| m.len());
-                Some((path.to_path_buf(), f, len))
-            }
-        };
+        let file = path.map(JsonlFile::open).transpose()?;
         Ok(DecisionLog(Mutex::new(LogState { next: 1, recent: VecDeque::new(), file })))
     }
 
@@ -125,31 +102,13 @@ impl DecisionLog {
             error: d.refused.map(|r| LoggedError { code: r.code.to_string(), message: r.message.to_string() }),
         };
         log.next += 1;
-        if let Some((path, file, len)) = &mut log.file {
-            let mut line = serde_json::to_vec(&entry).unwrap_or_default();
-            line.push(b'\n');
-            if *len + line.len() as u64 > LOG_FILE_BYTES {
-                // Rotate: FILE becomes FILE.1 (replacing an older one), and FILE starts again.
-                let rotated = path.with_extension(match path.extension() {
-                    Some(e) => format!("{}.1", e.to_string_lossy()),
-                    None => "1".to_string(),
-                });
-                let reopened = std::fs::rename(&*path, &rotated)
-                    .and_then(|()| std::fs::OpenOptions::new().create(true).append(true).open(&*path));
-                match reopened {
-                    Ok(f) => {
-                        *file = f;
-                        *len = 0;
-                    }
-                    Err(e) => eprintln!("corsmatch serve: cannot rotate {}: {e}", path.display()),
-                }
-            }
-            match file.write_all(&line) {
-                Ok(()) => *len += line.len() as u64,
-                Err(e) => {
-                    eprintln!("corsmatch serve: cannot write the decision log: {e}; no longer writing it");
-                    log.file = None;
-                }
+        if let Some(file) = &mut log.file {
+            if let Err(e) = file.append(&entry) {
+                eprintln!(
+                    "corsmatch serve: cannot write {}: {e}; no longer writing the decision log",
+                    file.path().display()
+                );
+                log.file = None;
             }
         }
         if log.recent.len() == LOG_KEEP {

@@ -27,6 +27,7 @@ mod debug;
 mod dialect;
 mod disk;
 mod errors;
+mod jsonl;
 mod limits;
 mod multipart;
 mod object;

@@ -15,15 +15,13 @@
 //! Values are cut to `LOG_VALUE_BYTES`, and the file is rotated at `LOG_FILE_BYTES`, as the
 //! decision log's: any web page can send to this server.
 
-use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
 use axum::http::{HeaderMap, Method, Uri};
 use serde::Serialize;
 
-use super::limits::{LOG_FILE_BYTES, LOG_VALUE_BYTES};
+use super::jsonl::{cut, JsonlFile};
 use super::router::{self, Op};
 use super::store::lock;
 use crate::Failure;
@@ -62,25 +60,12 @@ impl Seen {
 }
 
 struct State {
-    path: PathBuf,
-    file: File,
-    len: u64,
+    file: JsonlFile,
     next: u64,
 }
 
 /// The `--record` file.
 pub struct Recorder(Mutex<Option<State>>);
-
-fn cut(s: &str) -> String {
-    if s.len() <= LOG_VALUE_BYTES {
-        return s.to_string();
-    }
-    let mut end = LOG_VALUE_BYTES;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
-}
 
 /// Header names, each once, in the order they first appear.
 fn names(headers: &HeaderMap) -> Vec<&str> {
@@ -95,18 +80,7 @@ fn names(headers: &HeaderMap) -> Vec<&str> {
 
 impl Recorder {
     pub fn open(path: Option<&Path>) -> Result<Recorder, Failure> {
-        let state = match path {
-            None => None,
-            Some(path) => {
-                let file = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .map_err(|e| Failure::usage(format!("cannot open {}: {e}", path.display())))?;
-                let len = file.metadata().map_or(0, |m| m.len());
-                Some(State { path: path.to_path_buf(), file, len, next: 1 })
-            }
-        };
+        let state = path.map(JsonlFile::open).transpose()?.map(|file| State { file, next: 1 });
         Ok(Recorder(Mutex::new(state)))
     }
 
@@ -145,26 +119,9 @@ impl Recorder {
             response_headers: names(response),
         };
         state.next += 1;
-        let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
-        bytes.push(b'\n');
-        if state.len + bytes.len() as u64 > LOG_FILE_BYTES {
-            let rotated = PathBuf::from(format!("{}.1", state.path.display()));
-            let reopened = std::fs::rename(&state.path, &rotated)
-                .and_then(|()| std::fs::OpenOptions::new().create(true).append(true).open(&state.path));
-            match reopened {
-                Ok(f) => {
-                    state.file = f;
-                    state.len = 0;
-                }
-                Err(e) => eprintln!("corsmatch serve: cannot rotate {}: {e}", state.path.display()),
-            }
-        }
-        match state.file.write_all(&bytes) {
-            Ok(()) => state.len += bytes.len() as u64,
-            Err(e) => {
-                eprintln!("corsmatch serve: cannot write {}: {e}; no longer recording", state.path.display());
-                *guard = None;
-            }
+        if let Err(e) = state.file.append(&line) {
+            eprintln!("corsmatch serve: cannot write {}: {e}; no longer recording", state.file.path().display());
+            *guard = None;
         }
     }
 }
