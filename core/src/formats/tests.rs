@@ -321,7 +321,7 @@ fn compile_json_takes_the_json_forms_and_the_tools_provider() {
     assert!(compile_json(bad, None, None, Options::default()).unwrap_err().to_string().contains("COPY"));
     // Eleven rules: over OSS's limit, within S3's, which the console's JSON is for.
     let rule = r#"{"AllowedOrigins": ["https://a.example"], "AllowedMethods": ["PUT"]}"#;
-    let eleven = format!("[{}]", vec![rule; 11].join(","));
+    let eleven = format!("[{}]", [rule; 11].join(","));
     assert_eq!(
         compile_json(eleven.as_bytes(), None, None, Options::default()).unwrap().config().unwrap().rules.len(),
         11
