@@ -311,8 +311,52 @@ pub(crate) fn location_json(l: &Location) -> serde_json::Value {
     serde_json::json!({"resource": l.resource, "path": l.path, "line": line, "column": column})
 }
 
+/// `--format FORM` forces the input form too: it is `--from FORM` on every command that
+/// reads a configuration, and on `lint` for the forms that are not one of its output formats
+/// (`--format json` there stays the JSON output).
+fn format_as_from(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    const FORMS: [&str; 5] = ["xml", "json", "cli-json", "cloudformation", "terraform"];
+    let command = args.get(1).and_then(|a| a.to_str()).unwrap_or("").to_string();
+    if command == "serve" {
+        return args;
+    }
+    let mut out = Vec::with_capacity(args.len());
+    let mut it = args.into_iter().peekable();
+    while let Some(arg) = it.next() {
+        let (value, inline) = match arg.to_str() {
+            Some("--format") => (it.peek().and_then(|v| v.to_str()).map(str::to_string), false),
+            Some(a) if a.starts_with("--format=") => (Some(a["--format=".len()..].to_string()), true),
+            _ => (None, false),
+        };
+        let is_form = value.as_deref().is_some_and(|v| FORMS.contains(&v));
+        let lint_output = command == "lint"
+            && value.as_deref().is_some_and(|v| !matches!(v, "xml" | "cli-json" | "cloudformation" | "terraform"));
+        if is_form && !lint_output {
+            out.push("--from".into());
+            if inline {
+                out.push(value.unwrap_or_default().into());
+            }
+            continue;
+        }
+        out.push(arg);
+    }
+    out
+}
+
+/// A command whose standard output is closed (`corsmatch eval ... | head`) ends quietly, as
+/// Unix tools do, instead of panicking in `println!`: SIGPIPE gets its default action back
+/// (Rust ignores it). Not for `serve`, which must outlive a closed connection.
+fn quiet_on_closed_stdout() {
+    #[cfg(unix)]
+    // SAFETY: sets the signal's disposition to the default before any thread is started; no
+    // handler runs Rust code.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(format_as_from(std::env::args_os().collect())) {
         Ok(cli) => cli,
         // Help and version go to standard output as usual; a usage error is one line on
         // standard error and exit code 2, as the contract says.
@@ -325,6 +369,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if !matches!(cli.command, Command::Serve(_)) {
+        quiet_on_closed_stdout();
+    }
     let result = match cli.command {
         Command::Eval(args) => eval(args),
         Command::Check(args) => check(args),

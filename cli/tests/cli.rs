@@ -517,3 +517,45 @@ fn the_readme_doctor_transcript_is_what_the_doctor_prints() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(shown, String::from_utf8(out.stdout).unwrap(), "README's transcript is stale: run the command again");
 }
+
+#[test]
+fn format_forces_the_input_form_too() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/data/formats");
+    let console = data.join("console.json");
+    let c = console.to_str().unwrap();
+    // --format json is the S3 console's JSON for check; cloudformation on it is refused as such.
+    let out = run(&["check", "--config", c, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_out(&out)["profile"], "s3");
+    let out = run(&["check", "--config", c, "--format=cloudformation"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_out(&out)["refused_by"], "CloudFormation");
+    // On lint, an input form forces the form, and json stays the output format.
+    let template = data.join("template.yaml");
+    let t = template.to_str().unwrap();
+    assert_eq!(run(&["lint", "--config", t, "--format", "cloudformation"]).status.code(), Some(0));
+    assert_eq!(
+        run(&["lint", "--config", t, "--format", "terraform"]).status.code(),
+        Some(1),
+        "YAML is not Terraform JSON"
+    );
+    assert_eq!(json_out(&run(&["lint", "--config", t, "--format", "json"])), json!([]));
+}
+
+#[test]
+fn a_closed_standard_output_ends_the_command_without_a_panic() {
+    let cfg = example();
+    let mut child = bin()
+        .args(["eval", "--config", cfg.to_str().unwrap(), "--requests", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let line = b"{\"method\":\"OPTIONS\",\"origin\":\"https://www.example.com\",\"acrm\":\"GET\"}\n".repeat(20_000);
+    let _ = child.stdin.take().unwrap().write_all(&line);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
