@@ -1052,12 +1052,13 @@ mod tests {
 
     #[test]
     fn result_names_round_trip() {
-        for code in 0..9 {
-            let r = corsmatch_result::from_u32(code).expect("every code below 9 is a result");
+        for code in 0..10 {
+            let r = corsmatch_result::from_u32(code).expect("every code below 10 is a result");
             assert_eq!(r as u32, code);
             assert!(r.name().starts_with("CORSMATCH_"));
         }
-        assert_eq!(corsmatch_result::from_u32(9), None);
+        assert_eq!(corsmatch_result::from_u32(10), None);
+        assert_eq!(corsmatch_result::CORSMATCH_INVALID_DOCUMENT.name(), "CORSMATCH_INVALID_DOCUMENT");
         assert_eq!(corsmatch_result::CORSMATCH_PANIC as u32, 7);
         assert_eq!(corsmatch_result::CORSMATCH_INVALID_HEADER_VALUE.name(), "CORSMATCH_INVALID_HEADER_VALUE");
     }
