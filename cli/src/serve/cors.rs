@@ -63,6 +63,14 @@ impl FileError {
             FileError::Load(text) => ("NotAConfiguration".to_string(), text.clone()),
         }
     }
+
+    /// The line the log shows: `400 MalformedXML: ...` for the provider's refusal.
+    pub fn describe(&self) -> String {
+        match self {
+            FileError::Provider(e) => format!("{} {}: {}", e.status(), e.code(), e.message()),
+            FileError::Load(text) => format!("NotAConfiguration: {text}"),
+        }
+    }
 }
 
 /// A `--bucket NAME=FILE` file's configuration, or `None` for an empty one, with the XML
@@ -225,13 +233,14 @@ pub fn poll_file(server: &Server, bucket: &Bucket, path: &Path) {
             );
         }
         Err(e) => {
-            let (code, message) = e.parts();
             eprintln!(
-                "corsmatch serve: bucket {}: {}: {code}: {message}; keeping version {}",
+                "corsmatch serve: bucket {}: {}: {}; keeping version {}",
                 bucket.name,
                 path.display(),
+                e.describe(),
                 current.version
             );
+            let (code, message) = e.parts();
             server.set_last_error(&bucket.name, code, message);
         }
     }
