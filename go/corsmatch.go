@@ -256,16 +256,9 @@ func (rs *RuleSet) free() {
 // Compile parses, validates and compiles a CORSConfiguration document. A document the
 // provider would refuse gives a *ConfigError; opts may be nil.
 func Compile(xml []byte, profile Profile, opts *Options) (*RuleSet, error) {
-	var o C.corsmatch_options
-	if r := C.corsmatch_options_default(C.corsmatch_profile(profile), &o); r != C.CORSMATCH_OK {
-		return nil, resultError(r)
-	}
-	if opts != nil {
-		o.max_rules = C.size_t(max(opts.MaxRules, 0))
-		o.max_document_bytes = C.size_t(max(opts.MaxDocumentBytes, 0))
-		o.max_compiled_bytes = C.size_t(max(opts.MaxCompiledBytes, 0))
-		o.allow_credentials = C.bool(!opts.NoCredentials)
-		o.strict_origins = C.bool(opts.StrictOrigins)
+	o, err := cOptions(profile, opts)
+	if err != nil {
+		return nil, err
 	}
 	var doc *C.char
 	if len(xml) > 0 {
@@ -281,6 +274,22 @@ func Compile(xml []byte, profile Profile, opts *Options) (*RuleSet, error) {
 		return nil, configError(cerr)
 	}
 	return nil, resultError(r)
+}
+
+// cOptions is the profile's default options with opts (may be nil) applied.
+func cOptions(profile Profile, opts *Options) (C.corsmatch_options, error) {
+	var o C.corsmatch_options
+	if r := C.corsmatch_options_default(C.corsmatch_profile(profile), &o); r != C.CORSMATCH_OK {
+		return o, resultError(r)
+	}
+	if opts != nil {
+		o.max_rules = C.size_t(max(opts.MaxRules, 0))
+		o.max_document_bytes = C.size_t(max(opts.MaxDocumentBytes, 0))
+		o.max_compiled_bytes = C.size_t(max(opts.MaxCompiledBytes, 0))
+		o.allow_credentials = C.bool(!opts.NoCredentials)
+		o.strict_origins = C.bool(opts.StrictOrigins)
+	}
+	return o, nil
 }
 
 // configError takes ownership of a provider's refusal.
@@ -308,16 +317,9 @@ func CompileJSON(data []byte, resource string, profile Profile, opts *Options) (
 	if profile == FromTool {
 		base = OSS
 	}
-	var o C.corsmatch_options
-	if r := C.corsmatch_options_default(C.corsmatch_profile(base), &o); r != C.CORSMATCH_OK {
-		return nil, resultError(r)
-	}
-	if opts != nil {
-		o.max_rules = C.size_t(max(opts.MaxRules, 0))
-		o.max_document_bytes = C.size_t(max(opts.MaxDocumentBytes, 0))
-		o.max_compiled_bytes = C.size_t(max(opts.MaxCompiledBytes, 0))
-		o.allow_credentials = C.bool(!opts.NoCredentials)
-		o.strict_origins = C.bool(opts.StrictOrigins)
+	o, err := cOptions(base, opts)
+	if err != nil {
+		return nil, err
 	}
 	var doc *C.char
 	if len(data) > 0 {
