@@ -197,7 +197,7 @@ impl RuleSet {
     /// rules, the AWS CLI's `{"CORSRules": [...]}`, a CloudFormation template, or Terraform's
     /// plan, state or `.tf.json` (`resource` picks a bucket when there are several). The
     /// profile is the provider the tool talks to unless `profile` is given. The provider's
-    /// refusal raises `CorsConfigError` (as `from_xml`); a file that is not such JSON, or a
+    /// refusal raises `ConfigError` (as `from_xml`); a file that is not such JSON, or a
     /// tool's own refusal, raises `ValueError` saying where (line and column, or the
     /// resource).
     #[staticmethod]

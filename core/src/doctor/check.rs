@@ -101,14 +101,11 @@ pub(crate) fn lacks(rule: &CorsRule, r: &SdkRequest) -> (bool, Vec<String>) {
 /// A sentence saying what stops the request, naming the items that fail and the rules'
 /// allowed values.
 pub(crate) fn describe(set: &RuleSet, origin: &str, r: &SdkRequest, failure: &Failure) -> String {
+    const NO_CONFIG: &str = "the bucket has no CORS configuration: the browser refuses every cross-origin request";
     let what = request_label(r);
-    let Some(config) = set.config() else {
-        return "the bucket has no CORS configuration: the browser refuses every cross-origin request".to_string();
-    };
+    let Some(config) = set.config() else { return NO_CONFIG.to_string() };
     match failure {
-        Failure::NoConfig => {
-            "the bucket has no CORS configuration: the browser refuses every cross-origin request".to_string()
-        }
+        Failure::NoConfig => NO_CONFIG.to_string(),
         Failure::Origin => match near_miss(&config.rules, origin) {
             Some(m) => format!(
                 "origin {origin} matches no AllowedOrigin: {}'s {} {}",
