@@ -138,6 +138,54 @@ func BenchmarkMiddleware(b *testing.B) {
 	}
 }
 
+// BenchmarkMiddlewareParallel is BenchmarkMiddleware from GOMAXPROCS goroutines at once, each
+// with its own response writer: contention on shared state (the scratch pool, the rule cache)
+// shows here.
+func BenchmarkMiddlewareParallel(b *testing.B) {
+	next := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(200) })
+	for _, n := range []int{1, 100, 1000} {
+		origins := benchOrigins(n)
+		reqs := benchRequests(origins[n-1])
+		for _, kind := range []string{"preflight", "actual"} {
+			for _, m := range middlewares {
+				h := m.make(b, origins, next)
+				req := reqs[kind]
+				b.Run(fmt.Sprintf("%s/origins=%d/%s", kind, n, m.name), func(b *testing.B) {
+					b.ReportAllocs()
+					b.RunParallel(func(pb *testing.PB) {
+						w := &sink{h: make(http.Header, 8)}
+						for pb.Next() {
+							clear(w.h)
+							h.ServeHTTP(w, req)
+						}
+					})
+				})
+			}
+		}
+	}
+}
+
+// TestAllocationsPerRequest counts the allocations of the benchmark's requests: an allowed
+// preflight or actual request from one of the rule's origins allocates nothing.
+func TestAllocationsPerRequest(t *testing.T) {
+	next := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(200) })
+	for _, n := range []int{1, 100} {
+		origins := benchOrigins(n)
+		h := corsmatchMiddleware(t, origins, next)
+		for kind, req := range benchRequests(origins[n-1]) {
+			w := &sink{h: make(http.Header, 8)}
+			h.ServeHTTP(w, req) // fills the rule's cache
+			allocs := testing.AllocsPerRun(100, func() {
+				clear(w.h)
+				h.ServeHTTP(w, req)
+			})
+			if allocs != 0 {
+				t.Errorf("origins=%d %s: %v allocations per request, want 0", n, kind, allocs)
+			}
+		}
+	}
+}
+
 // BenchmarkPreflightAPI is the Go API without the middleware: one cgo call and the copies.
 func BenchmarkPreflightAPI(b *testing.B) {
 	origins := benchOrigins(100)

@@ -19,8 +19,31 @@
 package corsmatch
 
 /*
+#include <stdint.h>
 #include <stdlib.h>
 #include "corsmatch.h"
+
+// The hot calls take their handles (C memory) as integers: cgo checks every pointer argument
+// whose target may hold pointers for Go pointers, and these never are. The strings are
+// char pointers, which it does not check.
+static inline corsmatch_result cm_preflight(uintptr_t rules, uintptr_t scratch,
+		const char *origin, size_t origin_len, const char *acrm, size_t acrm_len,
+		const char *acrh, size_t acrh_len, corsmatch_target target,
+		const char *request_id, size_t request_id_len, const char *host_id, size_t host_id_len,
+		uintptr_t out) {
+	return corsmatch_preflight((const corsmatch_ruleset *)rules, (corsmatch_scratch *)scratch,
+		origin, origin_len, acrm, acrm_len, acrh, acrh_len, target,
+		request_id, request_id_len, host_id, host_id_len, (corsmatch_decision *)out);
+}
+
+static inline corsmatch_result cm_actual(uintptr_t rules, uintptr_t scratch,
+		const char *method, size_t method_len, const char *origin, size_t origin_len,
+		const char *acrm, size_t acrm_len, const char *acrh, size_t acrh_len,
+		corsmatch_target target, uintptr_t out) {
+	return corsmatch_actual((const corsmatch_ruleset *)rules, (corsmatch_scratch *)scratch,
+		method, method_len, origin, origin_len, acrm, acrm_len, acrh, acrh_len, target,
+		(corsmatch_decision *)out);
+}
 */
 import "C"
 
@@ -228,7 +251,7 @@ func cString(s string, present bool) (*C.char, C.size_t) {
 
 // ruleHeaders caches, per rule, the header values that depend only on the rule.
 type ruleHeaders struct {
-	methods, expose, maxAge string
+	methods, expose, maxAge []string // one element each; nil when the rule has no such header
 }
 
 // RuleSet is a compiled CORS configuration (or the absence of one). It is immutable and safe
@@ -237,6 +260,7 @@ type RuleSet struct {
 	ptr     *C.corsmatch_ruleset
 	profile Profile
 	rules   []atomic.Pointer[ruleHeaders]
+	memo    atomic.Pointer[memoTable] // the middleware's last answers (memo.go)
 }
 
 func newRuleSet(ptr *C.corsmatch_ruleset, profile Profile) *RuleSet {
@@ -427,6 +451,8 @@ func (d *Decision) Header(name string) (string, bool) {
 type scratch struct {
 	ptr      *C.corsmatch_scratch
 	decision *C.corsmatch_decision
+	// The same two as integers, for cm_preflight and cm_actual.
+	ptrInt, decisionInt C.uintptr_t
 }
 
 func newScratch() *scratch {
@@ -434,6 +460,7 @@ func newScratch() *scratch {
 	if s.decision == nil || C.corsmatch_scratch_new(&s.ptr) != C.CORSMATCH_OK {
 		panic("corsmatch: out of memory")
 	}
+	s.ptrInt, s.decisionInt = C.uintptr_t(uintptr(unsafe.Pointer(s.ptr))), C.uintptr_t(uintptr(unsafe.Pointer(s.decision)))
 	runtime.SetFinalizer(s, func(s *scratch) {
 		C.corsmatch_scratch_free(s.ptr)
 		C.free(unsafe.Pointer(s.decision))
@@ -452,6 +479,10 @@ type input struct {
 	hasACRH            bool
 	target             Target
 	requestID, hostID  string
+	// The request's own header lines holding origin and acrh (one element, len == cap), when
+	// the caller has them: the response can share them.
+	originLine, acrhLine []string
+	memoHash             uint64 // the key's hash in the middleware's memo; 0: not kept
 }
 
 func (rs *RuleSet) evaluate(in *input, s *scratch) error {
@@ -465,11 +496,12 @@ func (rs *RuleSet) evaluate(in *input, s *scratch) error {
 	if in.preflight {
 		rp, rl := cString(in.requestID, in.requestID != "")
 		ip, il := cString(in.hostID, in.hostID != "")
-		r = C.corsmatch_preflight(rs.ptr, s.ptr, op, ol, mp, ml, hp, hl, C.corsmatch_target(in.target),
-			rp, rl, ip, il, s.decision)
+		r = C.cm_preflight(C.uintptr_t(uintptr(unsafe.Pointer(rs.ptr))), s.ptrInt, op, ol, mp, ml, hp, hl,
+			C.corsmatch_target(in.target), rp, rl, ip, il, s.decisionInt)
 	} else {
 		xp, xl := cString(in.method, true)
-		r = C.corsmatch_actual(rs.ptr, s.ptr, xp, xl, op, ol, mp, ml, hp, hl, C.corsmatch_target(in.target), s.decision)
+		r = C.cm_actual(C.uintptr_t(uintptr(unsafe.Pointer(rs.ptr))), s.ptrInt, xp, xl, op, ol, mp, ml, hp, hl,
+			C.corsmatch_target(in.target), s.decisionInt)
 	}
 	return resultError(r)
 }
@@ -486,36 +518,48 @@ const (
 	s3Vary            = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"
 )
 
-// headerValue turns the value of header h of the decision into a Go string, copying only
-// what must be copied. Allow-Origin is "*" or the request's Origin verbatim: when the
-// library's pointer is the one we passed, it is the Go string itself (never dereferenced
-// from C memory, since Go may have moved it). Values fixed by the rule are cached per rule.
-func (rs *RuleSet) headerValue(name string, v C.corsmatch_str, d *C.corsmatch_decision, in *input) string {
+// Header values as one-element slices shared by every response that carries them: a response's
+// http.Header takes them without a copy. Their capacity is their length, so an append to one
+// copies it.
+var (
+	starLine       = []string{"*"}
+	trueLine       = []string{"true"}
+	varyOriginLine = []string{"Origin"}
+	varyS3Line     = []string{s3Vary}
+)
+
+// headerValue turns the value of header name of the decision into a Go string, copying only
+// what must be copied, and gives it as a shareable one-element slice (len == cap) too when
+// there is one, nil otherwise. Allow-Origin is "*" or the request's Origin verbatim: when the
+// library's pointer is the one we passed, it is the Go string itself (never dereferenced from
+// C memory, since Go may have moved it), and the request's own header line when the caller
+// has it. Values fixed by the rule are cached per rule.
+func (rs *RuleSet) headerValue(name string, v C.corsmatch_str, d *C.corsmatch_decision, in *input) (string, []string) {
 	switch name {
 	case hAllowOrigin:
 		if in.hasOrigin && v.len == C.size_t(len(in.origin)) && len(in.origin) > 0 &&
 			unsafe.Pointer(v.data) == unsafe.Pointer(unsafe.StringData(in.origin)) {
-			return in.origin
+			return in.origin, in.originLine
 		}
 		// Not the request's buffer: static or rule-set memory.
 		if view(v) == "*" {
-			return "*"
+			return "*", starLine
 		}
 	case hAllowHeaders:
 		// Scratch memory: reuse the request's own string when it is already in normal form.
 		if in.hasACRH && view(v) == in.acrh {
-			return in.acrh
+			return in.acrh, in.acrhLine
 		}
 	case hAllowCredentials:
 		if view(v) == "true" {
-			return "true"
+			return "true", trueLine
 		}
 	case hVary:
 		switch view(v) {
 		case "Origin":
-			return "Origin"
+			return "Origin", varyOriginLine
 		case s3Vary:
-			return s3Vary
+			return s3Vary, varyS3Line
 		}
 	case hAllowMethods, hExposeHeaders, hMaxAge:
 		rule := int(d.rule)
@@ -524,17 +568,21 @@ func (rs *RuleSet) headerValue(name string, v C.corsmatch_str, d *C.corsmatch_de
 			if c == nil {
 				c = rs.fillRule(d)
 			}
+			var line []string
 			switch name {
 			case hAllowMethods:
-				return c.methods
+				line = c.methods
 			case hExposeHeaders:
-				return c.expose
+				line = c.expose
 			default:
-				return c.maxAge
+				line = c.maxAge
+			}
+			if line != nil {
+				return line[0], line
 			}
 		}
 	}
-	return strings.Clone(view(v))
+	return strings.Clone(view(v)), nil
 }
 
 // fillRule caches the rule-fixed values of the matched rule of d (a preflight or actual
@@ -543,13 +591,14 @@ func (rs *RuleSet) fillRule(d *C.corsmatch_decision) *ruleHeaders {
 	c := &ruleHeaders{}
 	for i := 0; i < int(d.header_count); i++ {
 		h := d.headers[i]
+		line := []string{strings.Clone(view(h.value))}
 		switch view(h.name) {
 		case hAllowMethods:
-			c.methods = strings.Clone(view(h.value))
+			c.methods = line
 		case hExposeHeaders:
-			c.expose = strings.Clone(view(h.value))
+			c.expose = line
 		case hMaxAge:
-			c.maxAge = strings.Clone(view(h.value))
+			c.maxAge = line
 		}
 	}
 	rs.rules[int(d.rule)].Store(c)
@@ -567,7 +616,8 @@ func (rs *RuleSet) decide(in *input) (*Decision, error) {
 	out := &Decision{Status: int(d.status), Rule: int(d.rule), Headers: make([]HeaderField, 0, int(d.header_count))}
 	for i := 0; i < int(d.header_count); i++ {
 		name := view(d.headers[i].name) // static memory
-		out.Headers = append(out.Headers, HeaderField{name, rs.headerValue(name, d.headers[i].value, d, in)})
+		value, _ := rs.headerValue(name, d.headers[i].value, d, in)
+		out.Headers = append(out.Headers, HeaderField{name, value})
 	}
 	if d.refused {
 		out.Refused = &Refusal{Code: goString(d.error_code), Message: goString(d.error_message), Body: goString(d.error_body)}

@@ -24,6 +24,10 @@ func Handler(next http.Handler, lookup func(*http.Request) *RuleSet) http.Handle
 //   - Any other request is passed to the next handler, with the CORS headers the provider
 //     adds set on the response beforehand (Vary is added to, the others set).
 //
+// The values it sets are shared, as github.com/jub0bs/cors shares them: slices fixed by the
+// rule set, and the request's own Origin and Access-Control-Request-Headers lines. Replace a
+// response header's slice or append to it (Set, Add and Del do), but do not write into it.
+//
 // A request header that is not valid UTF-8 (browsers never send one) is decided with the
 // invalid bytes replaced by U+FFFD, which can only fail closed.
 type Middleware struct {
@@ -44,17 +48,18 @@ type handler struct {
 	next http.Handler
 }
 
-// requestHeader returns a header of the request and whether it is present. Repeated
+// requestHeader returns a header of the request, whether it is present, and the request's
+// own line holding it as a one-element slice (nil when lines were joined). Repeated
 // Access-Control-Request-Headers lines are one list; for the others the first line counts.
-func requestHeader(h http.Header, key string, join bool) (string, bool) {
-	v, ok := h[key]
-	if !ok || len(v) == 0 {
-		return "", false
+func requestHeader(h http.Header, key string, join bool) (string, bool, []string) {
+	v := h[key]
+	if len(v) == 1 || len(v) > 1 && !join {
+		return v[0], true, v[:1:1]
 	}
-	if join && len(v) > 1 {
-		return strings.Join(v, ","), true
+	if len(v) == 0 {
+		return "", false, nil
 	}
-	return v[0], true
+	return strings.Join(v, ","), true, nil
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -64,11 +69,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := input{preflight: r.Method == http.MethodOptions, method: r.Method, target: target}
-	in.origin, in.hasOrigin = requestHeader(r.Header, "Origin", false)
-	in.acrm, in.hasACRM = requestHeader(r.Header, "Access-Control-Request-Method", false)
-	in.acrh, in.hasACRH = requestHeader(r.Header, "Access-Control-Request-Headers", true)
+	in.origin, in.hasOrigin, in.originLine = requestHeader(r.Header, "Origin", false)
+	in.acrm, in.hasACRM, _ = requestHeader(r.Header, "Access-Control-Request-Method", false)
+	in.acrh, in.hasACRH, in.acrhLine = requestHeader(r.Header, "Access-Control-Request-Headers", true)
 	if in.preflight && h.m.IDs != nil {
 		in.requestID, in.hostID = h.m.IDs(r)
+	}
+	if rs.ptr != nil {
+		var e *memoEntry
+		if e, in.memoHash = rs.memoLookup(&in); e != nil {
+			e.write(w.Header(), &in)
+			h.finish(w, r, &in, e.status, "")
+			return
+		}
 	}
 	s := scratchPool.Get().(*scratch)
 	err := rs.evaluate(&in, s)
@@ -90,32 +103,40 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := s.decision
+	status, n := int(d.status), int(d.header_count)
+	var e *memoEntry
+	if !bool(d.refused) && rs.memoAdmit(in.memoHash) {
+		e = newMemoEntry(&in, in.memoHash, status, n)
+	}
 	out := w.Header()
-	if n := int(d.header_count); n > 0 {
-		// One backing array for all the values of this response.
-		values := make([]string, n)
-		for i := 0; i < n; i++ {
-			name := view(d.headers[i].name) // static memory
-			values[i] = rs.headerValue(name, d.headers[i].value, d, &in)
-			if name == hVary {
-				out[name] = append(out[name], values[i])
-			} else {
-				out[name] = values[i : i+1 : i+1]
-			}
+	for i := 0; i < n; i++ {
+		name := view(d.headers[i].name) // static memory
+		value, line := rs.headerValue(name, d.headers[i].value, d, &in)
+		setHeader(out, name, value, line)
+		if e != nil {
+			e.add(&in, name, value, line)
 		}
 	}
-	status := int(d.status)
 	var body string
 	if in.preflight && bool(d.refused) {
 		body = goString(d.error_body)
 	}
 	scratchPool.Put(s)
 	runtime.KeepAlive(rs)
+	if e != nil {
+		rs.memoStore(e)
+	}
+	h.finish(w, r, &in, status, body)
+}
+
+// finish passes an actual request on, or ends a preflight with its status and error body.
+func (h *handler) finish(w http.ResponseWriter, r *http.Request, in *input, status int, body string) {
 	if !in.preflight {
 		h.next.ServeHTTP(w, r)
 		return
 	}
 	if body != "" {
+		out := w.Header()
 		out["Content-Type"] = []string{"application/xml"}
 		out["Content-Length"] = []string{strconv.Itoa(len(body))}
 	}
@@ -125,8 +146,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sanitize replaces invalid UTF-8 in the request's strings with U+FFFD.
+// sanitize replaces invalid UTF-8 in the request's strings with U+FFFD. The request's lines
+// then no longer hold them, and the answer is not kept in the memo.
 func (in *input) sanitize() {
+	in.originLine, in.acrhLine, in.memoHash = nil, nil, 0
 	for _, s := range []*string{&in.method, &in.origin, &in.acrm, &in.acrh, &in.requestID, &in.hostID} {
 		if !utf8.ValidString(*s) {
 			*s = strings.ToValidUTF8(*s, "\uFFFD")

@@ -234,3 +234,107 @@ func TestMiddlewareConcurrent(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestMiddlewareMemoAgreesWithEngine sends every corpus request three times through the
+// middleware (the third is answered from the memo when allowed) and checks each response
+// against the API's decision, which never uses the memo.
+func TestMiddlewareMemoAgreesWithEngine(t *testing.T) {
+	corpus := loadCorpus(t)
+	checked, fromMemo := 0, 0
+	for _, f := range corpusFiles {
+		for i := range corpus[f.name] {
+			c := &corpus[f.name][i]
+			rs := c.ruleSet(t, f.profile)
+			want, err := c.evaluate(rs)
+			if err != nil {
+				rs.Close()
+				continue // invalid requests: TestMiddlewareInvalidUTF8FailsClosed
+			}
+			req := c.request()
+			hr, err := http.NewRequest(c.Request.Method, "http://bucket.example/key", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, v := range map[string]*string{"Origin": req.Origin, "Access-Control-Request-Method": req.ACRM, "Access-Control-Request-Headers": req.ACRH} {
+				if v != nil {
+					hr.Header[name] = []string{*v}
+				}
+			}
+			nop := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+			h := Middleware{Lookup: func(*http.Request) (*RuleSet, Target) { return rs, req.Target }}.Wrap(nop)
+			for round := 0; round < 3; round++ {
+				w := &sink{h: http.Header{}}
+				h.ServeHTTP(w, hr)
+				if c.Request.Method == "OPTIONS" && w.code != want.Status {
+					t.Errorf("%s round %d: status %d, want %d", c.ID, round, w.code, want.Status)
+				}
+				for _, hf := range want.Headers {
+					if got := strings.Join(w.h[hf.Name], ", "); got != hf.Value {
+						t.Errorf("%s round %d: %s %q, want %q", c.ID, round, hf.Name, got, hf.Value)
+					}
+				}
+				body := 0
+				if want.Refused != nil {
+					body = 2 // Content-Type and Content-Length
+				}
+				if len(w.h) != len(want.Headers)+body {
+					t.Errorf("%s round %d: headers %v, want %v", c.ID, round, w.h, want.Headers)
+				}
+			}
+			in := input{preflight: c.Request.Method == "OPTIONS", method: c.Request.Method, target: req.Target}
+			in.origin, in.hasOrigin, _ = requestHeader(hr.Header, "Origin", false)
+			in.acrm, in.hasACRM, _ = requestHeader(hr.Header, "Access-Control-Request-Method", false)
+			in.acrh, in.hasACRH, _ = requestHeader(hr.Header, "Access-Control-Request-Headers", true)
+			if e, _ := rs.memoLookup(&in); e != nil {
+				fromMemo++
+			} else if want.Refused == nil && in.memoKeyLen() <= memoMaxKey {
+				t.Errorf("%s: an allowed answer is not in the memo", c.ID)
+			}
+			checked++
+			rs.Close()
+		}
+	}
+	if checked < 100 || fromMemo < 50 {
+		t.Errorf("%d corpus requests checked, %d answered from the memo", checked, fromMemo)
+	}
+	t.Logf("%d corpus requests checked, %d answered from the memo", checked, fromMemo)
+}
+
+// TestMiddlewareMemoManyRequests cycles 60 distinct requests (more than the memo's slots, so
+// entries replace each other) through one rule set: each answer echoes its own request.
+func TestMiddlewareMemoManyRequests(t *testing.T) {
+	rs, err := Compile([]byte(`<CORSConfiguration><CORSRule><AllowedOrigin>https://*.example.com</AllowedOrigin>`+
+		`<AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader>`+
+		`</CORSRule></CORSConfiguration>`), S3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	h := Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), func(*http.Request) *RuleSet { return rs })
+	acrhs := []string{"content-type", "Content-Type, X-Amz-Date", "x-amz-date,content-type"}
+	for round := 0; round < 4; round++ {
+		for i := 0; i < 20; i++ {
+			for _, acrh := range acrhs {
+				origin := fmt.Sprintf("https://app%d.example.com", i%(5+round))
+				req, _ := http.NewRequest("OPTIONS", "http://bucket.example/key", nil)
+				req.Header.Set("Origin", origin)
+				req.Header.Set("Access-Control-Request-Method", "PUT")
+				req.Header.Set("Access-Control-Request-Headers", acrh)
+				w := &sink{h: http.Header{}}
+				h.ServeHTTP(w, req)
+				want, err := rs.Preflight(Request{Origin: &origin, ACRM: String("PUT"), ACRH: &acrh})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, hf := range want.Headers {
+					if got := strings.Join(w.h[hf.Name], ", "); got != hf.Value {
+						t.Fatalf("round %d %s %q: %s %q, want %q", round, origin, acrh, hf.Name, got, hf.Value)
+					}
+				}
+				if got := w.h.Get("Access-Control-Allow-Origin"); got != origin || w.code != 200 {
+					t.Fatalf("round %d: %d, Allow-Origin %q for %q", round, w.code, got, origin)
+				}
+			}
+		}
+	}
+}
