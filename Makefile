@@ -89,8 +89,10 @@ bench:
 bench-c:
 	bash ffi-c/bench/run.sh
 
+# The Go middleware against rs/cors and jub0bs/cors, side by side: a table of medians.
 bench-go:
-	cd go && go test -run '^$$' -bench Middleware -benchmem ./...
+	$(CARGO) build --release -p corsmatch-ffi
+	cd go && go test -c -o ../target/go-bench.test . && python3 benchtable.py ../target/go-bench.test --rounds $${ROUNDS:-5}
 
 # corsmatch serve under concurrent load (requests/s, p50/p99), from a Go client.
 bench-serve: build

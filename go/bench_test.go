@@ -165,6 +165,33 @@ func BenchmarkMiddlewareParallel(b *testing.B) {
 	}
 }
 
+// BenchmarkMiddlewareVaried sends each request from the next of the rule's N origins in turn,
+// so that corsmatch's memo (eight answers per rule set) misses and every request crosses into
+// the engine: the cost of a request the middleware has not answered before.
+func BenchmarkMiddlewareVaried(b *testing.B) {
+	next := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(200) })
+	for _, n := range []int{100, 1000} {
+		origins := benchOrigins(n)
+		var reqs []map[string]*http.Request
+		for _, o := range origins {
+			reqs = append(reqs, benchRequests(o))
+		}
+		for _, kind := range []string{"preflight", "actual"} {
+			for _, m := range middlewares {
+				h := m.make(b, origins, next)
+				b.Run(fmt.Sprintf("%s/origins=%d/%s", kind, n, m.name), func(b *testing.B) {
+					w := &sink{h: make(http.Header, 8)}
+					b.ReportAllocs()
+					for i := 0; i < b.N; i++ {
+						clear(w.h)
+						h.ServeHTTP(w, reqs[i%n][kind])
+					}
+				})
+			}
+		}
+	}
+}
+
 // TestAllocationsPerRequest counts the allocations of the benchmark's requests: an allowed
 // preflight or actual request from one of the rule's origins allocates nothing.
 func TestAllocationsPerRequest(t *testing.T) {
