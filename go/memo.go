@@ -14,10 +14,10 @@ import (
 // the rule set, which is immutable, and the request's fields, which are the key, so an answer
 // from the memo is the library's answer.
 //
-// Bounds: memoSlots entries per rule set, direct-mapped, allocated on the rule set's second
-// distinct request; keys up to memoMaxKey bytes; refusals are not kept (their body carries
-// the request's IDs). An entry is made only for a key seen twice in a row in its slot, so a
-// stream of requests that never repeat allocates nothing.
+// Bounds: memoSlots entries per rule set, direct-mapped, in a table of 128 bytes allocated on
+// the rule set's first allowed request; keys up to memoMaxKey bytes; refusals are not kept
+// (their body carries the request's IDs). An entry is made only for a key seen twice in a row
+// in its slot, so a stream of requests that never repeat allocates nothing but the table.
 const (
 	memoSlots  = 8
 	memoMaxKey = 512
