@@ -168,18 +168,22 @@ fn refuse<'a>(
     scratch: &'a mut Scratch,
 ) -> Decision<'a> {
     let code = reason.code(profile);
-    scratch.message.clear();
-    scratch.message.push_str(reason.static_message(profile));
-    if reason == Refusal::InvalidAcrm {
+    // The provider's messages are static, except InvalidAcrm's, which ends with the ACRM.
+    let plain = reason != Refusal::InvalidAcrm;
+    if !plain {
+        scratch.message.clear();
+        scratch.message.push_str(reason.static_message(profile));
         scratch.message.push_str(req.acrm.unwrap_or(""));
     }
+    let message = if plain { reason.static_message(profile) } else { &scratch.message };
     let resource_type = if reason == Refusal::Denied { req.target.resource_type() } else { "BUCKET" };
     let extras = [("Method", req.acrm.unwrap_or("OPTIONS")), ("ResourceType", resource_type)];
     let extras = if reason.s3_extras(profile) { &extras[..] } else { &[] };
     scratch.body.clear();
-    render::error_body(&mut scratch.body, code, &scratch.message, extras, req.request_id, req.host_id);
+    render::error_body_with(&mut scratch.body, code, message, plain, extras, req.request_id, req.host_id);
     let scratch: &'a Scratch = scratch;
-    let refused = Some(Refused { reason, code, message: &scratch.message, body: &scratch.body });
+    let message = if plain { reason.static_message(profile) } else { &scratch.message };
+    let refused = Some(Refused { reason, code, message, body: &scratch.body });
     Decision { status: Some(reason.status(profile)), refused, ..nothing(vary) }
 }
 
