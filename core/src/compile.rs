@@ -92,17 +92,21 @@ impl Options {
         RuleSet { inner: Arc::new(Compiled::empty(*self, None)) }
     }
 
-    fn build(&self, config: Option<CorsConfig>) -> Result<RuleSet, ConfigError> {
+    fn build(&self, mut config: Option<CorsConfig>) -> Result<RuleSet, ConfigError> {
         let too_large = |size: usize| {
             ConfigError::new(
                 ErrorKind::CompiledTooLarge { size, limit: self.max_compiled_bytes },
                 self.profile == Profile::Oss,
             )
         };
-        // The compiled structure holds the configuration itself: when that alone is over
-        // the limit, refuse before building anything (and allocating for it).
+        // The compiled structure holds the configuration itself: when that alone is far over
+        // the limit, refuse before building anything (and allocating for it), with its size
+        // as the size. Nearer the limit, build, so that the error gives the exact size.
+        if let Some(c) = &mut config {
+            shrink(c);
+        }
         let own = config.as_ref().map_or(0, config_bytes);
-        if own > self.max_compiled_bytes {
+        if own > self.max_compiled_bytes.saturating_mul(2) {
             return Err(too_large(own));
         }
         let compiled = Compiled::build(*self, config)?;
@@ -159,7 +163,8 @@ impl RuleSet {
     }
 }
 
-/// A rule with its response header values rendered once.
+/// A rule with its response header values rendered once. (One string with the three values
+/// in a row takes less memory, but slicing it checks char boundaries on the hot path.)
 #[derive(Debug)]
 pub(crate) struct CompiledRule {
     pub(crate) wildcard_origin: bool,
@@ -170,40 +175,42 @@ pub(crate) struct CompiledRule {
 }
 
 /// A rule's allowed headers, lowercased.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct HeaderMatcher {
     pub(crate) any: bool,
-    /// Sorted and deduplicated.
-    pub(crate) exact: Vec<Box<str>>,
+    /// The shortest name a glob matches.
+    glob_min: u32,
     /// Bit `l` set when some exact name is `l` bytes long (bit 63: 63 or more), so that most
     /// names that are not among them are told so without a compare.
     exact_lengths: u64,
-    pub(crate) globs: Vec<(Box<str>, Box<str>)>,
-    /// The shortest name a glob matches.
-    glob_min: usize,
+    /// Sorted and deduplicated.
+    pub(crate) exact: Box<[Box<str>]>,
+    pub(crate) globs: Box<[(Box<str>, Box<str>)]>,
 }
 
 impl HeaderMatcher {
     fn new(patterns: &[String]) -> HeaderMatcher {
-        let mut m = HeaderMatcher { glob_min: usize::MAX, ..HeaderMatcher::default() };
+        let (mut any, mut exact_lengths, mut glob_min) = (false, 0u64, u32::MAX);
+        let mut exact: Vec<Box<str>> = Vec::new();
+        let mut globs: Vec<(Box<str>, Box<str>)> = Vec::new();
         for p in patterns {
             match Pattern::parse_header(p) {
-                Pattern::Any => m.any = true,
+                Pattern::Any => any = true,
                 Pattern::Exact(e) => {
-                    m.exact_lengths |= 1 << e.len().min(63);
-                    m.exact.push(e.into());
+                    exact_lengths |= 1 << e.len().min(63);
+                    exact.push(e.into());
                 }
                 Pattern::Glob { prefix, suffix } => {
-                    m.glob_min = m.glob_min.min(prefix.len() + suffix.len());
-                    m.globs.push((prefix.into(), suffix.into()));
+                    glob_min = glob_min.min((prefix.len() + suffix.len()) as u32);
+                    globs.push((prefix.into(), suffix.into()));
                 }
             }
         }
-        m.exact.sort();
-        m.exact.dedup();
-        m.globs.sort();
-        m.globs.dedup();
-        m
+        exact.sort();
+        exact.dedup();
+        globs.sort();
+        globs.dedup();
+        HeaderMatcher { any, glob_min, exact_lengths, exact: exact.into(), globs: globs.into() }
     }
 
     /// Whether the (lowercase) header name is allowed.
@@ -216,22 +223,23 @@ impl HeaderMatcher {
                 self.exact.binary_search_by(|e| e.as_bytes().cmp(name)).is_ok()
             };
         exact
-            || name.len() >= self.glob_min
+            || name.len() >= self.glob_min as usize
                 && self.globs.iter().any(|(p, s)| ascii::glob_matches(p.as_bytes(), s.as_bytes(), name))
     }
 
     fn memory_usage(&self) -> usize {
-        self.exact.capacity() * std::mem::size_of::<Box<str>>()
+        self.exact.len() * std::mem::size_of::<Box<str>>()
             + self.exact.iter().map(|e| e.len()).sum::<usize>()
-            + self.globs.capacity() * std::mem::size_of::<(Box<str>, Box<str>)>()
+            + self.globs.len() * std::mem::size_of::<(Box<str>, Box<str>)>()
             + self.globs.iter().map(|(p, s)| p.len() + s.len()).sum::<usize>()
     }
 }
 
-/// The rules that share one distinct origin pattern, listed per method in rule order.
-#[derive(Debug, Default)]
+/// The rules that share one distinct origin pattern, listed per method in rule order: those
+/// allowing method `m` are `Indexed::members[starts[m]..starts[m + 1]]`.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Group {
-    pub(crate) by_method: [Box<[u32]>; 5],
+    pub(crate) starts: [u32; 6],
 }
 
 /// A glob with both a prefix and a suffix, indexed by one of its halves: where the other
@@ -431,18 +439,74 @@ const DFA_LIMIT_BYTES: usize = 8 * 1024;
 /// One side of the origin index: an anchored automaton over literals and what each leads to.
 #[derive(Debug, Default)]
 pub(crate) struct Side {
-    pub(crate) automaton: Option<Trie>,
+    pub(crate) automaton: Option<Box<Trie>>,
     /// The automaton's state at the end of each literal, read from the anchored start: on
     /// an anchored walk a state stands for one string, so reaching one of these states means
     /// the origin starts with (or ends with) that literal. Looking the state up costs the same
     /// however many shorter literals its match set also lists.
-    pub(crate) ends: HashMap<u32, u32, foldhash::fast::RandomState>,
+    pub(crate) ends: StateMap,
     /// Used instead of the automaton when the literals have few distinct lengths.
     pub(crate) table: Option<LengthTable>,
-    pub(crate) literals: Vec<Literal>,
-    pub(crate) halves: Vec<Half>,
+    pub(crate) literals: Box<[Literal]>,
+    pub(crate) halves: Box<[Half]>,
     /// The other halves' bytes, in reading order.
-    pub(crate) others: Vec<u8>,
+    pub(crate) others: Box<[u8]>,
+}
+
+/// Automaton states to literal ids: open addressing with linear probing, at most half full,
+/// a slot holding the state plus one above and the id below (0: empty). Its size is exactly
+/// its slots, which a `HashMap`'s is not.
+#[derive(Debug, Default)]
+pub(crate) struct StateMap {
+    slots: Box<[u64]>,
+    /// 64 minus the log2 of the slot count.
+    shift: u32,
+}
+
+impl StateMap {
+    fn new(pairs: &[(u32, u32)]) -> StateMap {
+        if pairs.is_empty() {
+            return StateMap::default();
+        }
+        let log = (2 * pairs.len()).next_power_of_two().max(2).trailing_zeros();
+        let mut m = StateMap { slots: vec![0; 1 << log].into(), shift: 64 - log };
+        let mask = m.slots.len() - 1;
+        for &(key, value) in pairs {
+            let mut at = m.home(key);
+            while m.slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            m.slots[at] = (u64::from(key) + 1) << 32 | u64::from(value);
+        }
+        m
+    }
+
+    #[inline(always)]
+    fn home(&self, key: u32) -> usize {
+        (u64::from(key).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    /// The id stored for `key`.
+    #[inline(always)]
+    pub(crate) fn get(&self, key: u32) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let want = u64::from(key) + 1;
+        let mut at = self.home(key);
+        for _ in 0..self.slots.len() {
+            let slot = *self.slots.get(at)?;
+            if slot == 0 {
+                return None;
+            }
+            if slot >> 32 == want {
+                return Some(slot as u32);
+            }
+            at = (at + 1) & mask;
+        }
+        None
+    }
 }
 
 impl Side {
@@ -467,14 +531,51 @@ impl Side {
     }
 }
 
+/// An origin pattern of a small rule set, where the patterns are tried one after the other
+/// in rule order: its rule, the methods the rule allows, and where its bytes are in the
+/// kept configuration (the rule's `origin`-th `AllowedOrigin`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry {
+    pub(crate) rule: u32,
+    pub(crate) origin: u32,
+    /// Where the `*` is, for a glob.
+    pub(crate) star: u32,
+    /// [`Method::bit`]s.
+    pub(crate) methods: u8,
+    pub(crate) kind: EntryKind,
+}
+
+/// The shape of an [`Entry`]'s pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    Any,
+    Exact,
+    Glob,
+}
+
+/// Rule sets with at most this many origin patterns are searched linearly: on so few, a
+/// compare per pattern costs less than the index's hashing, and the set keeps no index.
+const LINEAR_MAX_ENTRIES: usize = 8;
+
+/// How the rules whose origin patterns match are found.
+#[derive(Debug)]
+pub(crate) enum OriginIndex {
+    /// Every origin pattern in rule order (small sets).
+    Linear(Box<[Entry]>),
+    /// The index (see [`Indexed`]).
+    Indexed(Box<Indexed>),
+}
+
 /// The origin index: in one pass each way over the origin, the groups whose pattern matches.
 #[derive(Debug, Default)]
-pub(crate) struct OriginIndex {
+pub(crate) struct Indexed {
     pub(crate) any: Option<u32>,
     /// The empty exact origin `""`, kept out of the automata: aho-corasick reports an empty
     /// pattern at every offset, anchored or not.
     pub(crate) empty: Option<u32>,
-    pub(crate) groups: Vec<Group>,
+    pub(crate) groups: Box<[Group]>,
+    /// The groups' rule lists, one after the other.
+    pub(crate) members: Box<[u32]>,
     pub(crate) prefixes: Side,
     pub(crate) suffixes: Side,
 }
@@ -484,23 +585,37 @@ pub(crate) struct Compiled {
     pub(crate) options: Options,
     pub(crate) config: Option<CorsConfig>,
     pub(crate) vary_everywhere: bool,
-    pub(crate) rules: Vec<CompiledRule>,
+    pub(crate) rules: Box<[CompiledRule]>,
     pub(crate) origins: OriginIndex,
 }
 
 impl Compiled {
     fn empty(options: Options, config: Option<CorsConfig>) -> Compiled {
-        Compiled { options, config, vary_everywhere: false, rules: Vec::new(), origins: OriginIndex::default() }
+        Compiled {
+            options,
+            config,
+            vary_everywhere: false,
+            rules: Box::default(),
+            origins: OriginIndex::Linear(Box::default()),
+        }
     }
 
     fn build(options: Options, config: Option<CorsConfig>) -> Result<Compiled, ConfigError> {
         let Some(cfg) = config.as_ref() else { return Ok(Compiled::empty(options, None)) };
         let rules = cfg.rules.iter().map(compile_rule).collect();
-        let origins = build_origin_index(&cfg.rules, options.profile == Profile::Oss, TABLE_MAX_LENGTHS)?;
+        let patterns = cfg.rules.iter().map(|r| r.allowed_origins.len()).sum::<usize>();
+        let origins = if patterns <= LINEAR_MAX_ENTRIES {
+            OriginIndex::Linear(linear_entries(&cfg.rules))
+        } else {
+            let oss = options.profile == Profile::Oss;
+            OriginIndex::Indexed(Box::new(build_origin_index(&cfg.rules, oss, TABLE_MAX_LENGTHS)?))
+        };
         let vary_everywhere = options.profile == Profile::Oss && cfg.response_vary == Some(true);
         Ok(Compiled { options, config, vary_everywhere, rules, origins })
     }
 
+    /// Everything it holds on the heap, itself included (in its `Arc`, after the two
+    /// counts): each allocation's requested size, as a counting allocator sees it.
     fn memory_usage(&self) -> usize {
         let config = self.config.as_ref().map_or(0, config_bytes);
         let rules = self
@@ -514,40 +629,71 @@ impl Compiled {
                     + r.headers.memory_usage()
             })
             .sum::<usize>();
-        let o = &self.origins;
-        let groups = o
-            .groups
-            .iter()
-            .map(|g| std::mem::size_of::<Group>() + g.by_method.iter().map(|l| l.len() * 4).sum::<usize>())
-            .sum::<usize>();
-        let side = |s: &Side| {
-            s.automaton.as_ref().map_or(0, |a| match a {
-                Trie::Dfa(d) => d.memory_usage(),
-                Trie::Nfa(n) => n.memory_usage(),
-            }) + s.ends.capacity() * (std::mem::size_of::<(u32, u32)>() + 1)
-                + s.table.as_ref().map_or(0, LengthTable::memory_usage)
-                + s.literals.capacity() * std::mem::size_of::<Literal>()
-                + s.halves.capacity() * std::mem::size_of::<Half>()
-                + s.others.capacity()
+        let origins = match &self.origins {
+            OriginIndex::Linear(entries) => std::mem::size_of_val::<[Entry]>(entries),
+            OriginIndex::Indexed(o) => {
+                std::mem::size_of::<Indexed>()
+                    + std::mem::size_of_val::<[Group]>(&o.groups)
+                    + std::mem::size_of_val::<[u32]>(&o.members)
+                    + o.prefixes.memory_usage()
+                    + o.suffixes.memory_usage()
+            }
         };
-        std::mem::size_of::<Compiled>() + config + rules + groups + side(&o.prefixes) + side(&o.suffixes)
+        2 * std::mem::size_of::<usize>() + std::mem::size_of::<Compiled>() + config + rules + origins
     }
 }
 
-/// Heap bytes a configuration holds.
+impl Side {
+    /// Heap bytes, not counting the side itself.
+    fn memory_usage(&self) -> usize {
+        self.automaton.as_ref().map_or(0, |a| {
+            std::mem::size_of::<Trie>()
+                + match &**a {
+                    Trie::Dfa(d) => d.memory_usage(),
+                    Trie::Nfa(n) => n.memory_usage(),
+                }
+        }) + std::mem::size_of_val::<[u64]>(&self.ends.slots)
+            + self.table.as_ref().map_or(0, LengthTable::memory_usage)
+            + std::mem::size_of_val::<[Literal]>(&self.literals)
+            + std::mem::size_of_val::<[Half]>(&self.halves)
+            + self.others.len()
+    }
+}
+
+/// Heap bytes a configuration holds, by capacity (see [`shrink`]).
 fn config_bytes(c: &CorsConfig) -> usize {
-    let strings = |v: &[String]| v.iter().map(|s| s.len() + std::mem::size_of::<String>()).sum::<usize>();
-    c.rules
-        .iter()
-        .map(|r| {
-            std::mem::size_of::<CorsRule>()
-                + strings(&r.allowed_origins)
-                + strings(&r.allowed_methods)
-                + strings(&r.allowed_headers)
-                + strings(&r.expose_headers)
-                + r.id.as_ref().map_or(0, |s| s.len())
-        })
-        .sum()
+    let strings =
+        |v: &Vec<String>| v.capacity() * std::mem::size_of::<String>() + v.iter().map(String::capacity).sum::<usize>();
+    c.rules.capacity() * std::mem::size_of::<CorsRule>()
+        + c.rules
+            .iter()
+            .map(|r| {
+                strings(&r.allowed_origins)
+                    + strings(&r.allowed_methods)
+                    + strings(&r.allowed_headers)
+                    + strings(&r.expose_headers)
+                    + r.id.as_ref().map_or(0, String::capacity)
+            })
+            .sum::<usize>()
+}
+
+/// Gives a configuration's vectors and strings back their spare capacity: the compiled set
+/// keeps it for as long as it lives.
+fn shrink(c: &mut CorsConfig) {
+    let strings = |v: &mut Vec<String>| {
+        v.shrink_to_fit();
+        v.iter_mut().for_each(String::shrink_to_fit);
+    };
+    c.rules.shrink_to_fit();
+    for r in &mut c.rules {
+        strings(&mut r.allowed_origins);
+        strings(&mut r.allowed_methods);
+        strings(&mut r.allowed_headers);
+        strings(&mut r.expose_headers);
+        if let Some(id) = &mut r.id {
+            id.shrink_to_fit();
+        }
+    }
 }
 
 fn compile_rule(rule: &CorsRule) -> CompiledRule {
@@ -559,6 +705,23 @@ fn compile_rule(rule: &CorsRule) -> CompiledRule {
         max_age: rule.max_age_seconds.map(|a| a.to_string().into()),
         headers: HeaderMatcher::new(&rule.allowed_headers),
     }
+}
+
+/// Every origin pattern of every rule, in rule order, for [`OriginIndex::Linear`].
+fn linear_entries(rules: &[CorsRule]) -> Box<[Entry]> {
+    let mut entries = Vec::new();
+    for (rule, r) in rules.iter().enumerate() {
+        let methods = r.allowed_methods.iter().filter_map(|m| Method::parse(m)).fold(0, |b, m| b | m.bit());
+        for (origin, pattern) in r.allowed_origins.iter().enumerate() {
+            let (kind, star) = match pattern.find('*') {
+                _ if pattern == "*" => (EntryKind::Any, 0),
+                None => (EntryKind::Exact, 0),
+                Some(star) => (EntryKind::Glob, star as u32),
+            };
+            entries.push(Entry { rule: rule as u32, origin: origin as u32, star, methods, kind });
+        }
+    }
+    entries.into()
 }
 
 /// Interns byte strings to dense ids, in first-seen order.
@@ -580,7 +743,7 @@ impl Interner {
     }
 }
 
-fn build_origin_index(rules: &[CorsRule], oss: bool, table_max_lengths: usize) -> Result<OriginIndex, ConfigError> {
+fn build_origin_index(rules: &[CorsRule], oss: bool, table_max_lengths: usize) -> Result<Indexed, ConfigError> {
     // Distinct patterns become groups; each group lists, per method, the rules using it.
     let mut group_ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
     let mut group_patterns: Vec<&str> = Vec::new();
@@ -601,10 +764,18 @@ fn build_origin_index(rules: &[CorsRule], oss: bool, table_max_lengths: usize) -
             }
         }
     }
-    let mut index = OriginIndex {
-        groups: members.into_iter().map(|lists| Group { by_method: lists.map(Vec::into_boxed_slice) }).collect(),
-        ..OriginIndex::default()
-    };
+    let mut flat = Vec::with_capacity(members.iter().flatten().map(Vec::len).sum());
+    let mut groups = Vec::with_capacity(members.len());
+    for lists in members {
+        let mut starts = [0u32; 6];
+        for (m, list) in lists.iter().enumerate() {
+            starts[m] = flat.len() as u32;
+            flat.extend_from_slice(list);
+        }
+        starts[5] = flat.len() as u32;
+        groups.push(Group { starts });
+    }
+    let mut index = Indexed { groups: groups.into(), members: flat.into(), ..Indexed::default() };
 
     let mut prefixes = Interner::default();
     let mut suffixes = Interner::default();
@@ -696,7 +867,13 @@ fn side(
     lengths.dedup();
     if !values.is_empty() && lengths.len() <= table_max_lengths {
         let table = LengthTable::new(values, reversed);
-        return Ok(Side { table: Some(table), literals, halves: flat, others, ..Side::default() });
+        return Ok(Side {
+            table: Some(table),
+            literals: literals.into(),
+            halves: flat.into(),
+            others: others.into(),
+            ..Side::default()
+        });
     }
     let automaton = if values.is_empty() {
         None
@@ -704,7 +881,7 @@ fn side(
         let failed = |e: aho_corasick::BuildError| {
             ConfigError::malformed(format!("the origin patterns do not compile: {e}"), oss)
         };
-        Some(if values.iter().map(Vec::len).sum::<usize>() <= DFA_LIMIT_BYTES {
+        Some(Box::new(if values.iter().map(Vec::len).sum::<usize>() <= DFA_LIMIT_BYTES {
             let mut b = dfa::Builder::new();
             b.match_kind(MatchKind::Standard).start_kind(StartKind::Anchored);
             Trie::Dfa(b.build(&values).map_err(failed)?)
@@ -712,21 +889,28 @@ fn side(
             let mut b = nfa::contiguous::Builder::new();
             b.match_kind(MatchKind::Standard);
             Trie::Nfa(b.build(&values).map_err(failed)?)
-        })
+        }))
     };
-    let mut ends = HashMap::with_capacity_and_hasher(values.len(), foldhash::fast::RandomState::default());
+    let mut ends = Vec::with_capacity(values.len());
     if let Some(trie) = &automaton {
         for (id, v) in values.iter().enumerate() {
-            let end = match trie {
+            let end = match &**trie {
                 Trie::Dfa(a) => end_state(a, v),
                 Trie::Nfa(a) => end_state(a, v),
             };
             if let Some(end) = end {
-                ends.insert(end, id as u32);
+                ends.push((end, id as u32));
             }
         }
     }
-    Ok(Side { automaton, ends, literals, halves: flat, others, ..Side::default() })
+    Ok(Side {
+        automaton,
+        ends: StateMap::new(&ends),
+        literals: literals.into(),
+        halves: flat.into(),
+        others: others.into(),
+        table: None,
+    })
 }
 
 /// The state an anchored walk over `bytes` ends in (None if it dies, which a literal of the
@@ -748,7 +932,8 @@ mod tests {
     use crate::{reference, Request, Scratch};
 
     /// Every origin pattern shape over a small alphabet, alone and all together, compiled with
-    /// length tables and with automata: both must answer as the reference does.
+    /// length tables, with automata and as a linear list: each must answer as the reference
+    /// does.
     #[test]
     fn length_tables_and_automata_agree() {
         let pieces = ["", "a", "b", "ab", "https://", ".a.com", "a.com", "ba"];
@@ -779,22 +964,30 @@ mod tests {
         let mut matched = 0;
         for rules in configs {
             let config = CorsConfig { rules, response_vary: None };
-            let forced = |table_max_lengths: usize| {
+            let forced = |table_max_lengths: Option<usize>| {
                 let mut c = Compiled::build(options, Some(config.clone())).unwrap();
-                c.origins = build_origin_index(&config.rules, false, table_max_lengths).unwrap();
+                c.origins = match table_max_lengths {
+                    Some(t) => OriginIndex::Indexed(Box::new(build_origin_index(&config.rules, false, t).unwrap())),
+                    None => OriginIndex::Linear(linear_entries(&config.rules)),
+                };
                 RuleSet { inner: Arc::new(c) }
             };
-            let (tables, automata) = (forced(usize::MAX), forced(0));
-            assert!(
-                tables.inner.origins.prefixes.automaton.is_none() && tables.inner.origins.suffixes.automaton.is_none()
-            );
-            assert!(automata.inner.origins.prefixes.table.is_none() && automata.inner.origins.suffixes.table.is_none());
+            let (tables, automata, linear) = (forced(Some(usize::MAX)), forced(Some(0)), forced(None));
+            let index = |set: &RuleSet| match &set.inner.origins {
+                OriginIndex::Indexed(i) => (
+                    i.prefixes.automaton.is_none() && i.suffixes.automaton.is_none(),
+                    i.prefixes.table.is_none() && i.suffixes.table.is_none(),
+                ),
+                OriginIndex::Linear(_) => unreachable!(),
+            };
+            assert!(index(&tables).0 && index(&automata).1);
             for origin in &origins {
                 let req = Request::preflight(Some(origin), Some("GET"), None);
                 let want = reference::respond(Some(&config), &options, &req);
                 matched += usize::from(want.rule.is_some());
                 assert_eq!(tables.evaluate(&req, &mut s1).to_response(), want, "tables: {origin:?} {:?}", config.rules);
                 assert_eq!(automata.evaluate(&req, &mut s2).to_response(), want, "automata: {origin:?}");
+                assert_eq!(linear.evaluate(&req, &mut s2).to_response(), want, "linear: {origin:?}");
             }
         }
         assert!(matched > 1000, "the origins must exercise the patterns: {matched} matches");

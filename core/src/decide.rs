@@ -4,7 +4,8 @@ use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{dfa, nfa, Anchored};
 
 use crate::acrh::Acrh;
-use crate::compile::{CompiledRule, Group, OriginIndex, RuleSet, Side, Trie};
+use crate::ascii;
+use crate::compile::{CompiledRule, Entry, EntryKind, Group, Indexed, OriginIndex, RuleSet, Side, StateMap, Trie};
 use crate::pattern::{is_serialized_origin, Method};
 use crate::render::slot::{
     ALLOW_CREDENTIALS as ACAC, ALLOW_HEADERS as ACAH, ALLOW_METHODS as ACAM, ALLOW_ORIGIN as ACAO,
@@ -167,18 +168,22 @@ fn refuse<'a>(
     scratch: &'a mut Scratch,
 ) -> Decision<'a> {
     let code = reason.code(profile);
-    scratch.message.clear();
-    scratch.message.push_str(reason.static_message(profile));
-    if reason == Refusal::InvalidAcrm {
+    // The provider's messages are static, except InvalidAcrm's, which ends with the ACRM.
+    let plain = reason != Refusal::InvalidAcrm;
+    if !plain {
+        scratch.message.clear();
+        scratch.message.push_str(reason.static_message(profile));
         scratch.message.push_str(req.acrm.unwrap_or(""));
     }
+    let message = if plain { reason.static_message(profile) } else { &scratch.message };
     let resource_type = if reason == Refusal::Denied { req.target.resource_type() } else { "BUCKET" };
     let extras = [("Method", req.acrm.unwrap_or("OPTIONS")), ("ResourceType", resource_type)];
     let extras = if reason.s3_extras(profile) { &extras[..] } else { &[] };
     scratch.body.clear();
-    render::error_body(&mut scratch.body, code, &scratch.message, extras, req.request_id, req.host_id);
+    render::error_body_with(&mut scratch.body, code, message, plain, extras, req.request_id, req.host_id);
     let scratch: &'a Scratch = scratch;
-    let refused = Some(Refused { reason, code, message: &scratch.message, body: &scratch.body });
+    let message = if plain { reason.static_message(profile) } else { &scratch.message };
+    let refused = Some(Refused { reason, code, message, body: &scratch.body });
     Decision { status: Some(reason.status(profile)), refused, ..nothing(vary) }
 }
 
@@ -193,11 +198,77 @@ fn first_match(
     scratch: &mut Scratch,
 ) -> Option<usize> {
     let c = &*set.inner;
-    let idx = &c.origins;
-    let epoch = scratch.next_epoch();
-    let bytes = origin.as_bytes();
     // Strict origins: an Origin that is not a serialized origin matches only `*`.
     let strict_miss = c.options.strict_origins && !is_serialized_origin(origin);
+    match &c.origins {
+        OriginIndex::Linear(entries) => first_linear(set, entries, origin, method, acrh, strict_miss, scratch),
+        OriginIndex::Indexed(idx) => first_indexed(set, idx, origin, method, acrh, strict_miss, scratch),
+    }
+}
+
+/// [`first_match`] over a small set's patterns, one after the other in rule order: the
+/// first entry whose method, origin and headers match is the answer.
+fn first_linear(
+    set: &RuleSet,
+    entries: &[Entry],
+    origin: &str,
+    method: Method,
+    acrh: Option<&str>,
+    strict_miss: bool,
+    scratch: &mut Scratch,
+) -> Option<usize> {
+    let c = &*set.inner;
+    let rules = &c.config.as_ref()?.rules;
+    let bytes = origin.as_bytes();
+    let bit = method.bit();
+    let mut lowered = false;
+    // The rule whose headers failed last: a rule's entries are next to each other.
+    let mut failed = u32::MAX;
+    for e in entries {
+        if e.methods & bit == 0 || e.rule == failed {
+            continue;
+        }
+        let matches = match e.kind {
+            EntryKind::Any => true,
+            _ if strict_miss => false,
+            kind => {
+                let pattern = rules[e.rule as usize].allowed_origins[e.origin as usize].as_bytes();
+                if kind == EntryKind::Exact {
+                    ascii::eq(pattern, bytes)
+                } else {
+                    let star = e.star as usize;
+                    ascii::glob_matches(&pattern[..star], &pattern[star + 1..], bytes)
+                }
+            }
+        };
+        if !matches {
+            continue;
+        }
+        if !lowered {
+            scratch.acrh.set(acrh);
+            lowered = true;
+        }
+        if headers_allowed(&c.rules[e.rule as usize], &scratch.acrh) {
+            return Some(e.rule as usize);
+        }
+        failed = e.rule;
+    }
+    None
+}
+
+/// [`first_match`] through the index.
+fn first_indexed(
+    set: &RuleSet,
+    idx: &Indexed,
+    origin: &str,
+    method: Method,
+    acrh: Option<&str>,
+    strict_miss: bool,
+    scratch: &mut Scratch,
+) -> Option<usize> {
+    let c = &*set.inner;
+    let epoch = scratch.next_epoch();
+    let bytes = origin.as_bytes();
     scratch.prefix_ids.clear();
     scratch.suffix_ids.clear();
     if !strict_miss {
@@ -216,9 +287,10 @@ fn first_match(
         scratch.rule_stamps.resize(c.rules.len(), 0);
     }
     let failed = &mut scratch.rule_stamps;
+    let m = method.index();
     let mut consider = |group: u32, best: &mut u32| {
-        let Group { by_method } = &idx.groups[group as usize];
-        for &r in by_method[method.index()].iter() {
+        let Group { starts } = idx.groups[group as usize];
+        for &r in &idx.members[starts[m] as usize..starts[m + 1] as usize] {
             if r >= *best {
                 break;
             }
@@ -265,7 +337,7 @@ fn first_match(
 /// table lookups on a side that has one, else with both sides' anchored automata in
 /// lockstep, the prefix side from the start and the suffix side from the end (stepping both
 /// in one loop overlaps their two chains of dependent table loads).
-fn walk_both(idx: &OriginIndex, bytes: &[u8], p: &mut Vec<u32>, q: &mut Vec<u32>) {
+fn walk_both(idx: &Indexed, bytes: &[u8], p: &mut Vec<u32>, q: &mut Vec<u32>) {
     if let Some(t) = &idx.prefixes.table {
         t.find::<false>(bytes, p);
     }
@@ -287,7 +359,7 @@ fn walk_both(idx: &OriginIndex, bytes: &[u8], p: &mut Vec<u32>, q: &mut Vec<u32>
 }
 
 fn kinds(side: &Side) -> (Option<&dfa::DFA>, Option<&nfa::contiguous::NFA>) {
-    match &side.automaton {
+    match side.automaton.as_deref() {
         None => (None, None),
         Some(Trie::Dfa(d)) => (Some(d), None),
         Some(Trie::Nfa(n)) => (None, Some(n)),
@@ -298,7 +370,7 @@ fn kinds(side: &Side) -> (Option<&dfa::DFA>, Option<&nfa::contiguous::NFA>) {
 fn lockstep<P: Automaton, S: Automaton>(
     p: Option<&P>,
     s: Option<&S>,
-    (pe, se): (&Ends, &Ends),
+    (pe, se): (&StateMap, &StateMap),
     bytes: &[u8],
     pf: &mut Vec<u32>,
     sf: &mut Vec<u32>,
@@ -323,21 +395,19 @@ fn lockstep<P: Automaton, S: Automaton>(
 /// set also lists shorter literals that are suffixes of what was read, which do not start
 /// at the beginning.
 #[inline(always)]
-fn step<A: Automaton>(a: &A, sid: StateID, ends: &Ends, found: &mut Vec<u32>) -> Option<StateID> {
+fn step<A: Automaton>(a: &A, sid: StateID, ends: &StateMap, found: &mut Vec<u32>) -> Option<StateID> {
     if a.is_special(sid) {
         if a.is_dead(sid) {
             return None;
         }
         if a.is_match(sid) {
-            if let Some(&id) = ends.get(&sid.as_u32()) {
+            if let Some(id) = ends.get(sid.as_u32()) {
                 found.push(id);
             }
         }
     }
     Some(sid)
 }
-
-type Ends = std::collections::HashMap<u32, u32, foldhash::fast::RandomState>;
 
 #[inline]
 fn headers_allowed(rule: &CompiledRule, acrh: &Acrh) -> bool {

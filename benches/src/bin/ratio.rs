@@ -36,7 +36,7 @@ fn median_ns(mut f: impl FnMut() -> usize) -> f64 {
 }
 
 fn main() {
-    for n in [10usize, 100, 1_000, 10_000] {
+    for n in [1usize, 3, 10, 100, 1_000, 10_000] {
         let cfg = config(n);
         let opts = options(n);
         let mut compile_samples: Vec<f64> = (0..if n >= 10_000 { 5 } else { 21 })
