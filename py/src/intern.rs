@@ -29,6 +29,8 @@ impl Interner {
         text_signature = "($self, data, profile='oss', *, max_rules=None, max_document_bytes=None, allow_credentials=True, strict_origins=False, max_compiled_bytes=None)"
     )]
     #[allow(clippy::too_many_arguments)]
+    // The Python name mirrors `RuleSet.from_xml`, whose arguments it takes.
+    #[allow(clippy::wrong_self_convention)]
     fn from_xml(
         &self,
         py: Python<'_>,
