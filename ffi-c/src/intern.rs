@@ -177,3 +177,14 @@ pub unsafe extern "C" fn corsmatch_ruleset_shares_with(
         Ok(a.rules.shares_with(&b.rules))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_interner_handle_is_send_and_sync_as_documented() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<corsmatch_interner>();
+    }
+}
