@@ -5,7 +5,7 @@
 #  3. compiles the header alone as C99, C11 and C++ with every warning an error;
 #  4. compiles the C tests (tests/c) with -Wall -Wextra -Werror under AddressSanitizer and
 #     UndefinedBehaviorSanitizer, linked with the static library, and runs them: the shared
-#     case corpus, bad input, 8 threads on one rule set;
+#     case corpus, bad input, 8 threads on one rule set, the interner;
 #  5. builds examples/c/preflight.c with the pkg-config flags and checks its answer.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -47,7 +47,7 @@ sanitize=(-std=c11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -pthread
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 failed=0
-for test in corpus_test bad_input_test threads_test; do
+for test in corpus_test bad_input_test threads_test intern_test; do
     echo "== $test (ASan + UBSan)"
     # shellcheck disable=SC2086 # the pkg-config flags are meant to split
     $CC "${sanitize[@]}" $cflags "ffi-c/tests/c/$test.c" $libs -o "$out/$test"

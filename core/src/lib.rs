@@ -39,6 +39,7 @@ mod explain;
 pub mod formats;
 #[cfg(feature = "http")]
 pub mod http;
+pub mod intern;
 pub mod lint;
 pub mod pattern;
 pub mod reference;
@@ -50,6 +51,7 @@ pub use config::{CorsConfig, CorsRule, Limits, Profile};
 pub use decide::{Decision, Refused, Scratch};
 pub use error::{ConfigError, ErrorKind};
 pub use explain::{Explanation, RuleExplanation, Skipped};
+pub use intern::{Interner, InternerStats};
 pub use pattern::{Method, Pattern};
 pub use reference::Verdict;
 pub use render::Refusal;

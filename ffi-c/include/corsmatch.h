@@ -106,6 +106,16 @@ typedef uint32_t corsmatch_result;
 typedef struct corsmatch_error corsmatch_error;
 
 /**
+ * Hands out one compiled rule set for all the documents that parse to the same
+ * configuration under the same profile and options (formatting, comments and the XML
+ * declaration do not matter; values are compared as the provider keeps them). It holds the
+ * sets weakly: a set is freed when the last rule set handle to it is. Thread-safe: one
+ * interner may be used from any number of threads at once. Free with
+ * `corsmatch_interner_free`.
+ */
+typedef struct corsmatch_interner corsmatch_interner;
+
+/**
  * A compiled, immutable rule set. Thread-safe: one rule set may be evaluated from any
  * number of threads at once (each with its own scratch). Free with
  * `corsmatch_ruleset_free` once no thread uses it.
@@ -242,6 +252,28 @@ typedef struct corsmatch_decision {
    */
   struct corsmatch_str error_body;
 } corsmatch_decision;
+
+/**
+ * What `corsmatch_interner_stats` counts.
+ */
+typedef struct corsmatch_interner_counts {
+  /**
+   * Calls answered with a set already compiled.
+   */
+  uint64_t hits;
+  /**
+   * Calls that compiled a set (refused documents are not counted).
+   */
+  uint64_t misses;
+  /**
+   * Distinct sets alive now.
+   */
+  size_t sets;
+  /**
+   * Entries the interner keeps, those of sets freed but not yet pruned included.
+   */
+  size_t entries;
+} corsmatch_interner_counts;
 
 /**
  * Alibaba Cloud OSS (the default profile).
@@ -677,6 +709,78 @@ corsmatch_result corsmatch_ruleset_lint(const struct corsmatch_ruleset *rules,
                                         size_t buf_len,
                                         size_t *out_len,
                                         size_t *out_problems);
+
+/**
+ * Makes an empty interner.
+ *
+ * `out_interner` receives it on `CORSMATCH_OK`; the caller owns it and frees it with
+ * `corsmatch_interner_free`. Returns `CORSMATCH_NULL_PARAMETER` when `out_interner` is NULL.
+ * Thread-safe.
+ *
+ * # Safety
+ * `out_interner` is NULL or writable.
+ */
+corsmatch_result corsmatch_interner_new(const struct corsmatch_interner **out_interner);
+
+/**
+ * Frees an interner. NULL is accepted and does nothing. The rule sets it handed out stay
+ * valid (each is freed with `corsmatch_ruleset_free`). No thread may use the interner
+ * afterwards.
+ *
+ * # Safety
+ * `interner` is NULL or came from `corsmatch_interner_new` and was not freed.
+ */
+void corsmatch_interner_free(const struct corsmatch_interner *interner);
+
+/**
+ * As `corsmatch_ruleset_new`, through the interner: the document is parsed and validated
+ * (the same errors, the same result codes), and when a live set was compiled for the same
+ * configuration, profile and options, the new handle shares it instead of compiling again.
+ *
+ * - `interner`: borrowed for the call only.
+ * - `xml`, `xml_len`, `profile`, `options`, `out_error`: as `corsmatch_ruleset_new`.
+ * - `out_ruleset`: receives a new handle on `CORSMATCH_OK`, owned by the caller and freed
+ *   with `corsmatch_ruleset_free` as any other (the compiled set is freed with its last
+ *   handle).
+ *
+ * Returns `CORSMATCH_CONFIG_ERROR`, `CORSMATCH_INVALID_ARGUMENT`, `CORSMATCH_NULL_PARAMETER`
+ * (also for a NULL `interner`), `CORSMATCH_INPUT_TOO_LARGE`. Thread-safe.
+ *
+ * # Safety
+ * `interner` is NULL or a live interner; a non-NULL `xml` points to `xml_len` readable
+ * bytes; `options` is NULL or valid; the out pointers are NULL or writable.
+ */
+corsmatch_result corsmatch_interner_compile(const struct corsmatch_interner *interner,
+                                            const char *xml,
+                                            size_t xml_len,
+                                            corsmatch_profile profile,
+                                            const struct corsmatch_options *options,
+                                            const struct corsmatch_ruleset **out_ruleset,
+                                            const struct corsmatch_error **out_error);
+
+/**
+ * Writes the interner's counts to `*out`: hits, misses, the distinct sets alive, the entries
+ * kept. It walks every entry, under locks: call it for monitoring, not per request.
+ *
+ * Returns `CORSMATCH_NULL_PARAMETER` when `interner` or `out` is NULL. Thread-safe.
+ *
+ * # Safety
+ * `interner` is NULL or a live interner; `out` is NULL or writable.
+ */
+corsmatch_result corsmatch_interner_stats(const struct corsmatch_interner *interner,
+                                          struct corsmatch_interner_counts *out);
+
+/**
+ * Whether two rule sets are one compiled set (as an interner hands out) rather than two
+ * equal ones; false when either is NULL.
+ *
+ * Thread-safe.
+ *
+ * # Safety
+ * `a` and `b` are NULL or live rule sets.
+ */
+bool corsmatch_ruleset_shares_with(const struct corsmatch_ruleset *a,
+                                   const struct corsmatch_ruleset *b);
 
 #ifdef __cplusplus
 }  // extern "C"

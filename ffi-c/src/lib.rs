@@ -30,6 +30,7 @@
 
 mod abi;
 mod boundary;
+mod intern;
 
 use std::ffi::c_char;
 use std::ptr::{addr_of_mut, NonNull};

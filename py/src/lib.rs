@@ -10,6 +10,7 @@
 
 mod args;
 mod explain;
+mod intern;
 mod lint;
 mod response;
 mod ruleset;
@@ -21,6 +22,7 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = false)]
 fn _corsmatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ruleset::RuleSet>()?;
+    m.add_class::<intern::Interner>()?;
     m.add_class::<response::Response>()?;
     m.add_class::<explain::Explanation>()?;
     m.add_class::<explain::RuleVerdict>()?;

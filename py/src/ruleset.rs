@@ -67,7 +67,7 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    fn new(py: Python<'_>, inner: corsmatch::RuleSet) -> RuleSet {
+    pub(crate) fn new(py: Python<'_>, inner: corsmatch::RuleSet) -> RuleSet {
         // These are the values the engine renders for each rule (compile.rs); a value that
         // differs is still answered correctly, only with a fresh string (see `convert`).
         let rules = inner
@@ -452,6 +452,12 @@ impl RuleSet {
     #[getter]
     fn memory_usage(&self) -> usize {
         self.inner.memory_usage()
+    }
+
+    /// Whether the two use one compiled structure (as an `Interner` hands out) rather than
+    /// two equal ones.
+    fn shares_with(&self, other: &Bound<'_, RuleSet>) -> bool {
+        self.inner.shares_with(&other.get().inner)
     }
 
     /// The rules in dict form (as `from_rules` takes them); empty without configuration.

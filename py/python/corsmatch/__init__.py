@@ -14,7 +14,7 @@ decide it.
 """
 
 from ._errors import ConfigError, CorsmatchError, InvalidHeaderValue
-from ._corsmatch import CORE_VERSION, Explanation, Finding, LintExample, Response, RuleSet, RuleVerdict, __version__
+from ._corsmatch import CORE_VERSION, Explanation, Finding, Interner, LintExample, Response, RuleSet, RuleVerdict, __version__
 
 __all__ = [
     "CORE_VERSION",
@@ -22,6 +22,7 @@ __all__ = [
     "CorsmatchError",
     "Explanation",
     "Finding",
+    "Interner",
     "InvalidHeaderValue",
     "LintExample",
     "Response",

@@ -1,8 +1,8 @@
 """Type stubs of the extension module (checked by ``python -m mypy.stubtest corsmatch``)."""
 
-from typing import Any, Literal, Optional, Union, final
+from typing import Any, Literal, Optional, TypedDict, Union, final
 
-__all__ = ["RuleSet", "Response", "Explanation", "RuleVerdict", "Finding", "LintExample", "__version__", "CORE_VERSION"]
+__all__ = ["RuleSet", "Interner", "Response", "Explanation", "RuleVerdict", "Finding", "LintExample", "__version__", "CORE_VERSION"]
 
 __version__: str
 CORE_VERSION: str
@@ -206,8 +206,34 @@ class RuleSet:
     def max_document_bytes(self) -> int: ...
     @property
     def memory_usage(self) -> int: ...
+    def shares_with(self, other: RuleSet) -> bool: ...
     @property
     def rules(self) -> list[dict[str, Any]]: ...
     @property
     def response_vary(self) -> Optional[bool]: ...
     def to_xml(self) -> Optional[str]: ...
+
+class _InternerStats(TypedDict):
+    hits: int
+    misses: int
+    sets: int
+    entries: int
+
+@final
+class Interner:
+    """Hands out rule sets that share one compiled structure per distinct configuration."""
+
+    def __init__(self) -> None: ...
+    def from_xml(
+        self,
+        data: Union[bytes, bytearray, str],
+        profile: _Profile = "oss",
+        *,
+        max_rules: Optional[int] = None,
+        max_document_bytes: Optional[int] = None,
+        allow_credentials: bool = True,
+        strict_origins: bool = False,
+        max_compiled_bytes: Optional[int] = None,
+    ) -> RuleSet: ...
+    def stats(self) -> _InternerStats: ...
+    def __len__(self) -> int: ...
