@@ -453,7 +453,8 @@ corsmatch_result corsmatch_ruleset_no_config(corsmatch_profile profile,
  * any decision taken from it, afterwards.
  *
  * # Safety
- * `rules` is NULL or came from `corsmatch_ruleset_new`/`_no_config` and was not freed.
+ * `rules` is NULL or came from `corsmatch_ruleset_new`, `_from_json`, `_no_config` or
+ * `corsmatch_interner_compile`, and was not freed.
  */
 void corsmatch_ruleset_free(const struct corsmatch_ruleset *rules);
 

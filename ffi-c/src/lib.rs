@@ -510,7 +510,8 @@ pub unsafe extern "C" fn corsmatch_ruleset_no_config(
 /// any decision taken from it, afterwards.
 ///
 /// # Safety
-/// `rules` is NULL or came from `corsmatch_ruleset_new`/`_no_config` and was not freed.
+/// `rules` is NULL or came from `corsmatch_ruleset_new`, `_from_json`, `_no_config` or
+/// `corsmatch_interner_compile`, and was not freed.
 #[no_mangle]
 pub unsafe extern "C" fn corsmatch_ruleset_free(rules: *const corsmatch_ruleset) {
     ffi_panic_boundary! {
