@@ -280,6 +280,15 @@ func (rs *RuleSet) free() {
 // Compile parses, validates and compiles a CORSConfiguration document. A document the
 // provider would refuse gives a *ConfigError; opts may be nil.
 func Compile(xml []byte, profile Profile, opts *Options) (*RuleSet, error) {
+	return compileWith(xml, profile, opts, func(doc *C.char, n C.size_t, o *C.corsmatch_options,
+		out **C.corsmatch_ruleset, cerr **C.corsmatch_error) C.corsmatch_result {
+		return C.corsmatch_ruleset_new(doc, n, C.corsmatch_profile(profile), o, out, cerr)
+	})
+}
+
+// compileWith is the body of Compile and Interner.Compile, given the C function to call.
+func compileWith(xml []byte, profile Profile, opts *Options, call func(doc *C.char, n C.size_t,
+	o *C.corsmatch_options, out **C.corsmatch_ruleset, cerr **C.corsmatch_error) C.corsmatch_result) (*RuleSet, error) {
 	o, err := cOptions(profile, opts)
 	if err != nil {
 		return nil, err
@@ -290,7 +299,8 @@ func Compile(xml []byte, profile Profile, opts *Options) (*RuleSet, error) {
 	}
 	var ptr *C.corsmatch_ruleset
 	var cerr *C.corsmatch_error
-	r := C.corsmatch_ruleset_new(doc, C.size_t(len(xml)), C.corsmatch_profile(profile), &o, &ptr, &cerr)
+	r := call(doc, C.size_t(len(xml)), &o, &ptr, &cerr)
+	runtime.KeepAlive(xml)
 	switch r {
 	case C.CORSMATCH_OK:
 		return newRuleSet(ptr, profile), nil

@@ -8,7 +8,6 @@ import "C"
 import (
 	"runtime"
 	"sync"
-	"unsafe"
 )
 
 // Interner hands out one compiled rule set for all the documents that parse to the same
@@ -66,31 +65,15 @@ func (in *Interner) Close() error {
 // errors, and a RuleSet that shares the compiled set of an earlier document with the same
 // configuration, profile and options while one is alive. opts may be nil.
 func (in *Interner) Compile(xml []byte, profile Profile, opts *Options) (*RuleSet, error) {
-	o, err := cOptions(profile, opts)
-	if err != nil {
-		return nil, err
-	}
-	var doc *C.char
-	if len(xml) > 0 {
-		doc = (*C.char)(unsafe.Pointer(&xml[0]))
-	}
-	var ptr *C.corsmatch_ruleset
-	var cerr *C.corsmatch_error
 	in.mu.RLock()
+	defer in.mu.RUnlock()
 	if in.ptr == nil {
-		in.mu.RUnlock()
 		return nil, ErrClosed
 	}
-	r := C.corsmatch_interner_compile(in.ptr, doc, C.size_t(len(xml)), C.corsmatch_profile(profile), &o, &ptr, &cerr)
-	in.mu.RUnlock()
-	runtime.KeepAlive(xml)
-	switch r {
-	case C.CORSMATCH_OK:
-		return newRuleSet(ptr, profile), nil
-	case C.CORSMATCH_CONFIG_ERROR:
-		return nil, configError(cerr)
-	}
-	return nil, resultError(r)
+	return compileWith(xml, profile, opts, func(doc *C.char, n C.size_t, o *C.corsmatch_options,
+		out **C.corsmatch_ruleset, cerr **C.corsmatch_error) C.corsmatch_result {
+		return C.corsmatch_interner_compile(in.ptr, doc, n, C.corsmatch_profile(profile), o, out, cerr)
+	})
 }
 
 // Stats returns the interner's counts. It walks every entry under locks: call it for

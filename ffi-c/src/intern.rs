@@ -3,11 +3,11 @@
 
 use std::ffi::c_char;
 
-use ::corsmatch::{Interner, Options};
+use ::corsmatch::Interner;
 
 use crate::boundary::{self, ffi_panic_boundary, free_handle, hand_out, try_out, try_ref};
 use crate::{
-    corsmatch_error, corsmatch_options, corsmatch_profile, corsmatch_result, corsmatch_ruleset, options_of, profile_of,
+    compile_xml_into, corsmatch_error, corsmatch_options, corsmatch_profile, corsmatch_result, corsmatch_ruleset,
 };
 
 /// Hands out one compiled rule set for all the documents that parse to the same
@@ -107,30 +107,11 @@ pub unsafe extern "C" fn corsmatch_interner_compile(
     ffi_panic_boundary! {
         // SAFETY: caller's contract.
         let interner = unsafe { try_ref(interner) }?;
-        let out_ruleset = try_out(out_ruleset)?;
-        let profile = profile_of(profile)?;
-        // SAFETY: caller's contract on `xml`.
-        let document = unsafe { boundary::try_bytes(xml, xml_len) }?.unwrap_or(&[]);
-        let options = if options.is_null() {
-            Options::new(profile)
-        } else {
-            // SAFETY: checked non-null; the caller's contract makes it valid.
-            options_of(profile, unsafe { try_ref(options) }?)
-        };
-        match interner.interner.compile_xml(&options, document) {
-            Ok(rules) => {
-                // SAFETY: non-null and writable (caller's contract).
-                unsafe { hand_out(out_ruleset.cast(), corsmatch_ruleset { rules }) };
-                Ok(())
-            }
-            Err(error) => {
-                if let Ok(out_error) = try_out(out_error) {
-                    let detail = error.to_string();
-                    // SAFETY: non-null and writable (caller's contract).
-                    unsafe { hand_out(out_error.cast(), corsmatch_error { error: Some(error), detail }) };
-                }
-                Err(corsmatch_result::CORSMATCH_CONFIG_ERROR)
-            }
+        // SAFETY: forwarded contract.
+        unsafe {
+            compile_xml_into(xml, xml_len, profile, options, out_ruleset, out_error, |o, d| {
+                interner.interner.compile_xml(o, d)
+            })
         }
     }
 }

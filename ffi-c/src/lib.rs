@@ -376,30 +376,49 @@ pub unsafe extern "C" fn corsmatch_ruleset_new(
     out_error: *mut *const corsmatch_error,
 ) -> corsmatch_result {
     ffi_panic_boundary! {
-        let out_ruleset = try_out(out_ruleset)?;
-        let profile = profile_of(profile)?;
-        // SAFETY: caller's contract on `xml`.
-        let document = unsafe { boundary::try_bytes(xml, xml_len) }?.unwrap_or(&[]);
-        let options = if options.is_null() {
-            Options::new(profile)
-        } else {
-            // SAFETY: checked non-null; the caller's contract makes it valid.
-            options_of(profile, unsafe { try_ref(options) }?)
-        };
-        match options.compile_xml(document) {
-            Ok(rules) => {
+        // SAFETY: forwarded contract.
+        unsafe { compile_xml_into(xml, xml_len, profile, options, out_ruleset, out_error, |o, d| o.compile_xml(d)) }
+    }
+}
+
+/// The body of `corsmatch_ruleset_new` and `corsmatch_interner_compile`: reads the document
+/// and the options, compiles with `compile`, and hands out the rule set or the provider's
+/// refusal.
+///
+/// # Safety
+/// As `corsmatch_ruleset_new`.
+pub(crate) unsafe fn compile_xml_into(
+    xml: *const c_char,
+    xml_len: usize,
+    profile: corsmatch_profile,
+    options: *const corsmatch_options,
+    out_ruleset: *mut *const corsmatch_ruleset,
+    out_error: *mut *const corsmatch_error,
+    compile: impl FnOnce(&Options, &[u8]) -> Result<RuleSet, ConfigError>,
+) -> Result<(), corsmatch_result> {
+    let out_ruleset = try_out(out_ruleset)?;
+    let profile = profile_of(profile)?;
+    // SAFETY: caller's contract on `xml`.
+    let document = unsafe { boundary::try_bytes(xml, xml_len) }?.unwrap_or(&[]);
+    let options = if options.is_null() {
+        Options::new(profile)
+    } else {
+        // SAFETY: checked non-null; the caller's contract makes it valid.
+        options_of(profile, unsafe { try_ref(options) }?)
+    };
+    match compile(&options, document) {
+        Ok(rules) => {
+            // SAFETY: non-null and writable (caller's contract).
+            unsafe { hand_out(out_ruleset.cast(), corsmatch_ruleset { rules }) };
+            Ok(())
+        }
+        Err(error) => {
+            if let Ok(out_error) = try_out(out_error) {
+                let detail = error.to_string();
                 // SAFETY: non-null and writable (caller's contract).
-                unsafe { hand_out(out_ruleset.cast(), corsmatch_ruleset { rules }) };
-                Ok(())
+                unsafe { hand_out(out_error.cast(), corsmatch_error { error: Some(error), detail }) };
             }
-            Err(error) => {
-                if let Ok(out_error) = try_out(out_error) {
-                    let detail = error.to_string();
-                    // SAFETY: non-null and writable (caller's contract).
-                    unsafe { hand_out(out_error.cast(), corsmatch_error { error: Some(error), detail }) };
-                }
-                Err(corsmatch_result::CORSMATCH_CONFIG_ERROR)
-            }
+            Err(corsmatch_result::CORSMATCH_CONFIG_ERROR)
         }
     }
 }
