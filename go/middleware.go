@@ -79,9 +79,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	in.origin, in.hasOrigin, in.originLine = requestHeader(r.Header, "Origin", false)
 	in.acrm, in.hasACRM, _ = requestHeader(r.Header, "Access-Control-Request-Method", false)
 	in.acrh, in.hasACRH, in.acrhLine = requestHeader(r.Header, "Access-Control-Request-Headers", true)
-	if in.preflight && h.m.IDs != nil {
-		in.requestID, in.hostID = h.m.IDs(r)
-	}
 	if rs.ptr != nil {
 		var e *memoEntry
 		if e, in.memoHash = rs.memoLookup(&in); e != nil {
@@ -89,6 +86,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.finish(w, r, &in, e.status, "")
 			return
 		}
+	}
+	// Only a refusal's body uses the IDs, and the memo keeps no refusal.
+	if in.preflight && h.m.IDs != nil {
+		in.requestID, in.hostID = h.m.IDs(r)
 	}
 	s := scratchPool.Get().(*scratch)
 	err := rs.evaluate(&in, s)
