@@ -3,6 +3,9 @@
 //! PUT, POST, headers `content-type`, `x-oss-meta-*`, `authorization`, exposes `ETag` and
 //! `x-oss-request-id`, max age 600.
 
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
 use corsmatch::{CorsConfig, CorsRule, Options, Profile, Request, RuleSet, Scratch};
 
 /// The rule counts the benchmarks sweep.
@@ -82,4 +85,31 @@ pub fn reference_response(set: &RuleSet, req: &Request<'_>) -> usize {
         n += e.body.len() + e.message.len();
     }
     n
+}
+
+/// The median over `batches` batches of the mean time of one call of `f`, in ns. Each batch
+/// runs at least `min_batch` (or 2^24 calls), long enough for the clock to be precise.
+pub fn median_ns(batches: usize, min_batch: Duration, mut f: impl FnMut() -> usize) -> f64 {
+    let mut per_batch = 1u64;
+    loop {
+        let t = Instant::now();
+        for _ in 0..per_batch {
+            black_box(f());
+        }
+        if t.elapsed() >= min_batch || per_batch >= 1 << 24 {
+            break;
+        }
+        per_batch *= 2;
+    }
+    let mut samples: Vec<f64> = (0..batches)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..per_batch {
+                black_box(f());
+            }
+            t.elapsed().as_nanos() as f64 / per_batch as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
 }

@@ -33,6 +33,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use corsmatch::{CorsConfig, CorsRule, Interner, Options, Profile, RuleSet};
+use corsmatch_benches::median_ns;
 
 /// Counts the bytes live on the heap, and their peak.
 struct Counting;
@@ -337,32 +338,6 @@ fn run(mode: &str, n: usize, threads: usize) {
     black_box(&sets);
 }
 
-/// The median over 11 batches of the mean time of one call, in ns.
-fn median_ns(mut f: impl FnMut() -> usize) -> f64 {
-    let mut per_batch = 1u64;
-    loop {
-        let t = Instant::now();
-        for _ in 0..per_batch {
-            black_box(f());
-        }
-        if t.elapsed() >= Duration::from_millis(5) || per_batch >= 1 << 20 {
-            break;
-        }
-        per_batch *= 2;
-    }
-    let mut samples: Vec<f64> = (0..11)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..per_batch {
-                black_box(f());
-            }
-            t.elapsed().as_nanos() as f64 / per_batch as f64
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
-
 /// What a hit costs: the interned compile of a document already interned, next to parsing
 /// and validating alone (which a hit does too) and a plain compile.
 fn hit_path() {
@@ -379,15 +354,18 @@ fn hit_path() {
         // Alternated and repeated, the least of five medians each: the machine is shared.
         let (mut parse, mut hit, mut plain) = (f64::MAX, f64::MAX, f64::MAX);
         for _ in 0..5 {
-            parse = parse.min(median_ns(|| {
+            parse = parse.min(median_ns(11, Duration::from_millis(5), || {
                 CorsConfig::from_xml_with_limits(doc.as_bytes(), options.profile, options.limits)
                     .expect("valid")
                     .rules
                     .len()
             }));
-            hit = hit
-                .min(median_ns(|| interner.compile_xml(&options, doc.as_bytes()).expect("valid").profile() as usize));
-            plain = plain.min(median_ns(|| options.compile_xml(doc.as_bytes()).expect("valid").profile() as usize));
+            hit = hit.min(median_ns(11, Duration::from_millis(5), || {
+                interner.compile_xml(&options, doc.as_bytes()).expect("valid").profile() as usize
+            }));
+            plain = plain.min(median_ns(11, Duration::from_millis(5), || {
+                options.compile_xml(doc.as_bytes()).expect("valid").profile() as usize
+            }));
         }
         println!(
             "{name:>14}: parse+validate {parse:.0}, interned hit {hit:.0} (+{:.0}), plain compile {plain:.0}",

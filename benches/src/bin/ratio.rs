@@ -6,34 +6,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use corsmatch::Scratch;
-use corsmatch_benches::{allowed, allowed_origin, config, denied, engine_response, options, reference_response};
-
-/// The median over `batches` batches of the mean time of one call, in ns; each batch runs
-/// long enough (about 2 ms) for the clock to be precise.
-fn median_ns(mut f: impl FnMut() -> usize) -> f64 {
-    let mut per_batch = 1u64;
-    loop {
-        let t = Instant::now();
-        for _ in 0..per_batch {
-            black_box(f());
-        }
-        if t.elapsed() >= Duration::from_millis(2) || per_batch >= 1 << 24 {
-            break;
-        }
-        per_batch *= 2;
-    }
-    let mut samples: Vec<f64> = (0..41)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..per_batch {
-                black_box(f());
-            }
-            t.elapsed().as_nanos() as f64 / per_batch as f64
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
+use corsmatch_benches::{
+    allowed, allowed_origin, config, denied, engine_response, median_ns, options, reference_response,
+};
 
 fn main() {
     for n in [1usize, 3, 10, 100, 1_000, 10_000] {
@@ -56,10 +31,11 @@ fn main() {
         let ok = allowed(&origin);
         let bad = denied();
         let mut scratch = Scratch::new();
-        let engine = median_ns(|| engine_response(&set, black_box(&ok), &mut scratch));
-        let deny_engine = median_ns(|| engine_response(&set, black_box(&bad), &mut scratch));
-        let reference = median_ns(|| reference_response(&set, black_box(&ok)));
-        let deny_reference = median_ns(|| reference_response(&set, black_box(&bad)));
+        let engine = median_ns(41, Duration::from_millis(2), || engine_response(&set, black_box(&ok), &mut scratch));
+        let deny_engine =
+            median_ns(41, Duration::from_millis(2), || engine_response(&set, black_box(&bad), &mut scratch));
+        let reference = median_ns(41, Duration::from_millis(2), || reference_response(&set, black_box(&ok)));
+        let deny_reference = median_ns(41, Duration::from_millis(2), || reference_response(&set, black_box(&bad)));
         println!(
             "rules={n} engine_ns={engine:.1} reference_ns={reference:.1} ratio={:.1} deny_engine_ns={deny_engine:.1} deny_reference_ns={deny_reference:.1} compile_us={compile_us:.1} bytes={}",
             reference / engine,
