@@ -287,8 +287,15 @@ fn refusal_code(r: ::corsmatch::Refusal) -> corsmatch_refusal {
     }
 }
 
-fn options_of(profile: Profile, o: &corsmatch_options) -> Options {
+/// The options of a call: `profile`'s defaults, with the caller's `options` applied when not
+/// NULL.
+///
+/// # Safety
+/// `options` is NULL or valid.
+unsafe fn options_of(profile: Profile, options: *const corsmatch_options) -> Options {
     let defaults = Options::new(profile);
+    // SAFETY: caller's contract.
+    let Some(o) = (unsafe { options.as_ref() }) else { return defaults };
     let or_default = |n: usize, d: usize| if n == 0 { d } else { n };
     defaults
         .max_rules(or_default(o.max_rules, defaults.limits.max_rules))
@@ -400,12 +407,8 @@ pub(crate) unsafe fn compile_xml_into(
     let profile = profile_of(profile)?;
     // SAFETY: caller's contract on `xml`.
     let document = unsafe { boundary::try_bytes(xml, xml_len) }?.unwrap_or(&[]);
-    let options = if options.is_null() {
-        Options::new(profile)
-    } else {
-        // SAFETY: checked non-null; the caller's contract makes it valid.
-        options_of(profile, unsafe { try_ref(options) }?)
-    };
+    // SAFETY: caller's contract on `options`.
+    let options = unsafe { options_of(profile, options) };
     match compile(&options, document) {
         Ok(rules) => {
             // SAFETY: non-null and writable (caller's contract).
@@ -465,12 +468,8 @@ pub unsafe extern "C" fn corsmatch_ruleset_from_json(
         // SAFETY: caller's contract on `json` and `resource`.
         let document = unsafe { boundary::try_bytes(json, json_len) }?.unwrap_or(&[]);
         let resource = unsafe { try_request_str(resource, resource_len) }?;
-        let options = if options.is_null() {
-            Options::new(base)
-        } else {
-            // SAFETY: checked non-null; the caller's contract makes it valid.
-            options_of(base, unsafe { try_ref(options) }?)
-        };
+        // SAFETY: caller's contract on `options`.
+        let options = unsafe { options_of(base, options) };
         match corsmatch::formats::compile_json(document, resource, given, options) {
             Ok(rules) => {
                 if let Ok(out_profile) = try_out(out_profile) {
