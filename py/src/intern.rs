@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyAny, PyDict, PyString};
 
-use crate::args::{self, Document};
+use crate::args;
 use crate::ruleset::RuleSet;
 
 /// Hands out rule sets that share one compiled structure for all the documents that parse to
@@ -50,13 +50,8 @@ impl Interner {
             strict_origins,
             max_compiled_bytes,
         )?;
-        let document = Document::new(data)?;
-        let bytes = document.as_bytes();
         let inner = &self.inner;
-        match py.detach(|| inner.compile_xml(&options, bytes)) {
-            Ok(set) => Ok(RuleSet::new(py, set)),
-            Err(e) => Err(args::config_error(py, &e)),
-        }
+        RuleSet::compile_document(py, data, |d| inner.compile_xml(&options, d), |py, e| args::config_error(py, &e))
     }
 
     /// Counts: `hits`, `misses` (compilations; refused documents are not counted), `sets`

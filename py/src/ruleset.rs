@@ -67,6 +67,23 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// The body of the constructors: reads `data` and compiles it with `compile`, with the GIL
+    /// released (parsing and building the automata takes microseconds to milliseconds), and
+    /// turns a failure into its exception with `error`.
+    pub(crate) fn compile_document<E: Send>(
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        compile: impl FnOnce(&[u8]) -> Result<corsmatch::RuleSet, E> + Send,
+        error: impl FnOnce(Python<'_>, E) -> PyErr,
+    ) -> PyResult<RuleSet> {
+        let document = Document::new(data)?;
+        let bytes = document.as_bytes();
+        match py.detach(|| compile(bytes)) {
+            Ok(inner) => Ok(RuleSet::new(py, inner)),
+            Err(e) => Err(error(py, e)),
+        }
+    }
+
     pub(crate) fn new(py: Python<'_>, inner: corsmatch::RuleSet) -> RuleSet {
         // These are the values the engine renders for each rule (compile.rs); a value that
         // differs is still answered correctly, only with a fresh string (see `convert`).
@@ -182,15 +199,7 @@ impl RuleSet {
             strict_origins,
             max_compiled_bytes,
         )?;
-        let document = Document::new(data)?;
-        let bytes = document.as_bytes();
-        // Parsing and building the automata takes microseconds to milliseconds: let other
-        // threads run meanwhile.
-        let compiled = py.detach(|| options.compile_xml(bytes));
-        match compiled {
-            Ok(inner) => Ok(RuleSet::new(py, inner)),
-            Err(e) => Err(args::config_error(py, &e)),
-        }
+        RuleSet::compile_document(py, data, |d| options.compile_xml(d), |py, e| args::config_error(py, &e))
     }
 
     /// Reads, validates and compiles a configuration kept as JSON: the S3 console's array of
@@ -226,16 +235,15 @@ impl RuleSet {
             strict_origins,
             max_compiled_bytes,
         )?;
-        let document = Document::new(data)?;
-        let bytes = document.as_bytes();
-        let compiled = py.detach(|| corsmatch::formats::compile_json(bytes, resource, given, options));
-        match compiled {
-            Ok(inner) => Ok(RuleSet::new(py, inner)),
-            Err(e) => match e.config_error() {
-                Some(c) => Err(args::config_error(py, c)),
-                None => Err(PyValueError::new_err(e.to_string())),
+        RuleSet::compile_document(
+            py,
+            data,
+            |d| corsmatch::formats::compile_json(d, resource, given, options),
+            |py, e| match e.config_error() {
+                Some(c) => args::config_error(py, c),
+                None => PyValueError::new_err(e.to_string()),
             },
-        }
+        )
     }
 
     /// Validates and compiles rules given as dicts (`{"AllowedOrigin": [...], "AllowedMethod":
