@@ -22,6 +22,7 @@ import inspect
 from typing import Any, Awaitable, Callable, MutableMapping, Optional, Union
 
 from ._corsmatch import Response, RuleSet
+from ._middleware import Decider, preflight_body
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -69,9 +70,7 @@ class CORSMiddleware:
         gives the ``(RequestId, HostId)`` put in error bodies."""
         self.app = app
         self.lookup = lookup
-        self.target = target
-        self.ids = ids
-        self.no_config = RuleSet.no_config(profile)
+        self.decider: Decider[Scope] = Decider(profile, target, ids)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,16 +92,11 @@ class CORSMiddleware:
         headers = ",".join(acrh) if acrh else None
         found = self.lookup(scope)
         rules = await found if inspect.isawaitable(found) else found
-        if rules is None:
-            rules = self.no_config
-        target = self.target(scope)
         method = scope["method"]
+        r = self.decider.decide(scope, rules, method, origin, acrm, headers)
         if method == "OPTIONS":
-            request_id, host_id = self.ids(scope) if self.ids is not None else (None, None)
-            r = rules.preflight(origin, acrm, headers, target, request_id, host_id)
             await self._answer(send, r)
             return
-        r = rules.actual(method, origin, acrm, headers, target)
         extra = response_headers(r)
         if not extra:
             await self.app(scope, receive, send)
@@ -119,8 +113,8 @@ class CORSMiddleware:
     @staticmethod
     async def _answer(send: Send, r: Response) -> None:
         headers = response_headers(r)
-        body = r.body.encode("utf-8") if r.body is not None else b""
-        if r.body is not None:
+        body, xml = preflight_body(r)
+        if xml:
             headers.append((b"content-type", b"application/xml"))
         headers.append((b"content-length", str(len(body)).encode("ascii")))
         await send({"type": "http.response.start", "status": r.status, "headers": headers})

@@ -22,6 +22,7 @@ from http import HTTPStatus
 from typing import Any, Callable, Iterable, Optional
 
 from ._corsmatch import Response, RuleSet
+from ._middleware import Decider, preflight_body
 
 Environ = dict[str, Any]
 Headers = list[tuple[str, str]]
@@ -77,32 +78,25 @@ class CORSMiddleware:
         gives the ``(RequestId, HostId)`` put in error bodies."""
         self.app = app
         self.lookup = lookup
-        self.target = target
-        self.ids = ids
-        self.no_config = RuleSet.no_config(profile)
+        self.decider: Decider[Environ] = Decider(profile, target, ids)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         origin: Optional[str] = environ.get("HTTP_ORIGIN")
         acrm: Optional[str] = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
         # WSGI servers join repeated header lines with commas (RFC 9110 §5.3), as wanted.
         acrh: Optional[str] = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
-        rules = self.lookup(environ)
-        if rules is None:
-            rules = self.no_config
-        target = self.target(environ)
         method = environ["REQUEST_METHOD"]
+        r = self.decider.decide(environ, self.lookup(environ), method, origin, acrm, acrh)
         if method == "OPTIONS":
-            request_id, host_id = self.ids(environ) if self.ids is not None else (None, None)
-            r = rules.preflight(origin, acrm, acrh, target, request_id, host_id)
             headers = response_headers(r)
-            body = r.body.encode("utf-8") if r.body is not None else b""
-            if r.body is not None:
+            body, xml = preflight_body(r)
+            if xml:
                 headers.append(("Content-Type", "application/xml"))
             headers.append(("Content-Length", str(len(body))))
             # A preflight always has a status (only actual requests leave it to the app).
             start_response(_status_line(r.status if r.status is not None else 200), headers)
             return [body]
-        extra = response_headers(rules.actual(method, origin, acrm, acrh, target))
+        extra = response_headers(r)
         if not extra:
             return self.app(environ, start_response)
 
