@@ -92,7 +92,8 @@ impl Options {
         RuleSet { inner: Arc::new(Compiled::empty(*self, None)) }
     }
 
-    fn build(&self, mut config: Option<CorsConfig>) -> Result<RuleSet, ConfigError> {
+    /// Compiles a configuration already validated (or none).
+    pub(crate) fn build(&self, mut config: Option<CorsConfig>) -> Result<RuleSet, ConfigError> {
         let too_large = |size: usize| {
             ConfigError::new(
                 ErrorKind::CompiledTooLarge { size, limit: self.max_compiled_bytes },

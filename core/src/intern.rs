@@ -207,9 +207,8 @@ impl Interner {
             return Ok(RuleSet { inner });
         }
         // Compiled under the lock: a set is compiled once however many threads ask for it.
-        // The configuration was validated already; `compile` validates it again (cheap next
-        // to compiling), which keeps this path the plain one.
-        let set = options.compile(config)?;
+        // Every caller has validated the configuration.
+        let set = options.build(Some(config))?;
         shard.insert(hash, &set.inner);
         drop(shard);
         self.misses.fetch_add(1, Ordering::Relaxed);
