@@ -556,27 +556,40 @@ pub fn compile_json(
 }
 
 /// Reads a file in any form: `form` forces one, `None` detects it from the content
-/// ([`detect`]).
+/// ([`detect`]). A JSON object is parsed once, to detect its form and to read it.
 pub fn read(bytes: &[u8], form: Option<Form>) -> Result<Source, LoadError> {
-    let form = match form {
-        Some(f) => f,
-        None => detect(bytes)?,
+    let (form, parsed) = match form {
+        Some(f) => (f, None),
+        None => match detect_head(bytes) {
+            Some(f) => (f, None),
+            None => {
+                let node = parse_object(bytes)?;
+                (detect_object(&node)?, Some(node))
+            }
+        },
     };
     if form == Form::Xml {
         return Ok(Source { form, buckets: vec![Bucket::xml(bytes.to_vec())] });
     }
-    if bytes.len() > MAX_INPUT_BYTES {
-        return Err(LoadError::new(LoadErrorKind::TooLarge { size: bytes.len() }, None));
-    }
-    let text = utf8(bytes, form)?;
+    let node = match parsed {
+        Some(node) => node,
+        None => {
+            if bytes.len() > MAX_INPUT_BYTES {
+                return Err(LoadError::new(LoadErrorKind::TooLarge { size: bytes.len() }, None));
+            }
+            let text = utf8(bytes, form)?;
+            match form {
+                Form::Json | Form::CliJson => json::parse(text).map_err(|e| s3json::syntax_error(form, e))?,
+                Form::CloudFormation => parse_json_or_yaml(text, form)?,
+                _ => json::parse(text).map_err(|e| LoadError::syntax(form, e))?,
+            }
+        }
+    };
     let buckets = match form {
         Form::Xml => unreachable!("handled above"),
-        Form::Json | Form::CliJson => {
-            let node = json::parse(text).map_err(|e| s3json::syntax_error(form, e))?;
-            vec![s3json::read(&node, form)?]
-        }
-        Form::CloudFormation => cloudformation::read(&parse_json_or_yaml(text, form)?)?,
-        Form::Terraform => terraform::read(&json::parse(text).map_err(|e| LoadError::syntax(form, e))?)?,
+        Form::Json | Form::CliJson => vec![s3json::read(&node, form)?],
+        Form::CloudFormation => cloudformation::read(&node)?,
+        Form::Terraform => terraform::read(&node)?,
     };
     Ok(Source { form, buckets })
 }
@@ -614,25 +627,38 @@ fn first_char(text: &str) -> Option<char> {
 ///   `values` or `resource`: Terraform;
 /// - YAML with a top-level `Resources:` or `AWSTemplateFormatVersion:` line: CloudFormation.
 pub fn detect(bytes: &[u8]) -> Result<Form, LoadError> {
+    match detect_head(bytes) {
+        Some(form) => Ok(form),
+        None => detect_object(&parse_object(bytes)?),
+    }
+}
+
+/// [`detect`] from the first bytes: `None` for a JSON object, whose keys tell.
+fn detect_head(bytes: &[u8]) -> Option<Form> {
     let head = &bytes[..bytes.len().min(4096)];
     let head = String::from_utf8_lossy(head);
     match first_char(&head) {
-        Some('[') => return Ok(Form::Json),
-        Some('{') => {}
+        Some('[') => Some(Form::Json),
+        Some('{') => None,
         _ => {
             let template =
                 head.lines().any(|l| l.starts_with("Resources:") || l.starts_with("AWSTemplateFormatVersion:"));
-            return Ok(if template { Form::CloudFormation } else { Form::Xml });
+            Some(if template { Form::CloudFormation } else { Form::Xml })
         }
     }
+}
+
+/// A file that starts as a JSON object, parsed (its form not known yet).
+fn parse_object(bytes: &[u8]) -> Result<node::Node, LoadError> {
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(LoadError::new(LoadErrorKind::TooLarge { size: bytes.len() }, None));
     }
     let text = utf8(bytes, Form::CliJson)?;
-    let node = json::parse(text).map_err(|e| {
-        let location = Location { resource: None, path: String::new(), pos: e.pos };
-        LoadError::new(LoadErrorKind::Syntax { form: Form::CliJson, message: e.message }, Some(location))
-    })?;
+    json::parse(text).map_err(|e| LoadError::syntax(Form::CliJson, e))
+}
+
+/// [`detect`] for a JSON object, from its keys.
+fn detect_object(node: &node::Node) -> Result<Form, LoadError> {
     let has = |k: &str| node.get(k).is_some();
     if has("CORSRules") || has("CORSConfiguration") {
         Ok(Form::CliJson)

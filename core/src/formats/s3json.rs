@@ -31,13 +31,13 @@ const MEMBERS: [(&str, Option<usize>); 6] = [
 ];
 
 pub(crate) fn syntax_error(form: Form, e: SyntaxError) -> LoadError {
-    let location = Location { resource: None, path: String::new(), pos: e.pos };
     if form == Form::CliJson {
+        let location = Location { resource: None, path: String::new(), pos: e.pos };
         // awscli's argprocess: "Error parsing parameter '--cors-configuration': Invalid JSON: ..."
         let message = format!("Error parsing parameter '--cors-configuration': Invalid JSON: {}", e.message);
         LoadError::tool(CLI, message, Some(location))
     } else {
-        LoadError::new(LoadErrorKind::Syntax { form, message: e.message }, Some(location))
+        LoadError::syntax(form, e)
     }
 }
 
