@@ -47,3 +47,12 @@ def preflight_body(r: Response) -> "tuple[bytes, bool]":
     if r.body is None:
         return b"", False
     return r.body.encode("utf-8"), True
+
+
+def header_bytes(value: str) -> bytes:
+    """A header value's bytes: Latin-1, as servers decoded the request's Origin and ACRH (so
+    they go back byte for byte), or UTF-8 for a configured value outside Latin-1."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")

@@ -22,7 +22,7 @@ import inspect
 from typing import Any, Awaitable, Callable, MutableMapping, Optional, Union
 
 from ._corsmatch import Response, RuleSet
-from ._middleware import Decider, preflight_body
+from ._middleware import Decider, header_bytes, preflight_body
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -40,18 +40,9 @@ def default_target(scope: Scope) -> str:
     return "bucket" if scope.get("path", "/") in ("", "/") else "object"
 
 
-def _encode(value: str) -> bytes:
-    # Header values travel as Latin-1 in ASGI; the Origin and ACRH were decoded that way, so
-    # they go back byte for byte. A configured value outside Latin-1 is sent as UTF-8.
-    try:
-        return value.encode("latin-1")
-    except UnicodeEncodeError:
-        return value.encode("utf-8")
-
-
 def response_headers(response: Response) -> list[tuple[bytes, bytes]]:
     """The response's headers as ASGI wants them: lowercase names, bytes."""
-    return [(name.lower().encode("latin-1"), _encode(value)) for name, value in response.headers]
+    return [(name.lower().encode("latin-1"), header_bytes(value)) for name, value in response.headers]
 
 
 class CORSMiddleware:

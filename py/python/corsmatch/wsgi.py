@@ -22,7 +22,7 @@ from http import HTTPStatus
 from typing import Any, Callable, Iterable, Optional
 
 from ._corsmatch import Response, RuleSet
-from ._middleware import Decider, preflight_body
+from ._middleware import Decider, header_bytes, preflight_body
 
 Environ = dict[str, Any]
 Headers = list[tuple[str, str]]
@@ -39,20 +39,10 @@ def default_target(environ: Environ) -> str:
     return "bucket" if environ.get("PATH_INFO", "/") in ("", "/") else "object"
 
 
-def _native(value: str) -> str:
-    # WSGI header values are "native strings" holding Latin-1 (PEP 3333). The Origin and ACRH
-    # arrived that way and go back byte for byte; a configured value outside Latin-1 is sent as
-    # its UTF-8 bytes, as the ASGI middleware sends it.
-    try:
-        value.encode("latin-1")
-        return value
-    except UnicodeEncodeError:
-        return value.encode("utf-8").decode("latin-1")
-
-
 def response_headers(response: Response) -> Headers:
-    """The response's headers as WSGI wants them: ``(name, value)`` native strings."""
-    return [(name, _native(value)) for name, value in response.headers]
+    """The response's headers as WSGI wants them: ``(name, value)`` native strings holding
+    Latin-1 (PEP 3333)."""
+    return [(name, header_bytes(value).decode("latin-1")) for name, value in response.headers]
 
 
 def _status_line(status: int) -> str:
