@@ -511,6 +511,21 @@ impl StateMap {
 }
 
 impl Side {
+    /// Heap bytes, not counting the side itself.
+    fn memory_usage(&self) -> usize {
+        self.automaton.as_ref().map_or(0, |a| {
+            std::mem::size_of::<Trie>()
+                + match &**a {
+                    Trie::Dfa(d) => d.memory_usage(),
+                    Trie::Nfa(n) => n.memory_usage(),
+                }
+        }) + std::mem::size_of_val::<[u64]>(&self.ends.slots)
+            + self.table.as_ref().map_or(0, LengthTable::memory_usage)
+            + std::mem::size_of_val::<[Literal]>(&self.literals)
+            + std::mem::size_of_val::<[Half]>(&self.halves)
+            + self.others.len()
+    }
+
     /// The groups of the two-sided globs under `lit` whose other half `origin` has at its
     /// other end, as long enough. `AT_END`: this is the suffix side, whose literals sit at the
     /// origin's end and whose globs' other halves at its start.
@@ -644,23 +659,6 @@ impl Compiled {
     }
 }
 
-impl Side {
-    /// Heap bytes, not counting the side itself.
-    fn memory_usage(&self) -> usize {
-        self.automaton.as_ref().map_or(0, |a| {
-            std::mem::size_of::<Trie>()
-                + match &**a {
-                    Trie::Dfa(d) => d.memory_usage(),
-                    Trie::Nfa(n) => n.memory_usage(),
-                }
-        }) + std::mem::size_of_val::<[u64]>(&self.ends.slots)
-            + self.table.as_ref().map_or(0, LengthTable::memory_usage)
-            + std::mem::size_of_val::<[Literal]>(&self.literals)
-            + std::mem::size_of_val::<[Half]>(&self.halves)
-            + self.others.len()
-    }
-}
-
 /// Heap bytes a configuration holds, by capacity (see [`shrink`]).
 fn config_bytes(c: &CorsConfig) -> usize {
     let strings =
@@ -714,10 +712,10 @@ fn linear_entries(rules: &[CorsRule]) -> Box<[Entry]> {
     for (rule, r) in rules.iter().enumerate() {
         let methods = r.allowed_methods.iter().filter_map(|m| Method::parse(m)).fold(0, |b, m| b | m.bit());
         for (origin, pattern) in r.allowed_origins.iter().enumerate() {
-            let (kind, star) = match pattern.find('*') {
-                _ if pattern == "*" => (EntryKind::Any, 0),
-                None => (EntryKind::Exact, 0),
-                Some(star) => (EntryKind::Glob, star as u32),
+            let (kind, star) = match Pattern::parse(pattern) {
+                Pattern::Any => (EntryKind::Any, 0),
+                Pattern::Exact(_) => (EntryKind::Exact, 0),
+                Pattern::Glob { prefix, .. } => (EntryKind::Glob, prefix.len() as u32),
             };
             entries.push(Entry { rule: rule as u32, origin: origin as u32, star, methods, kind });
         }
