@@ -168,22 +168,23 @@ fn refuse<'a>(
     scratch: &'a mut Scratch,
 ) -> Decision<'a> {
     let code = reason.code(profile);
+    let Scratch { message: buffer, body, .. } = scratch;
     // The provider's messages are static, except InvalidAcrm's, which ends with the ACRM.
     let plain = reason != Refusal::InvalidAcrm;
-    if !plain {
-        scratch.message.clear();
-        scratch.message.push_str(reason.static_message(profile));
-        scratch.message.push_str(req.acrm.unwrap_or(""));
-    }
-    let message = if plain { reason.static_message(profile) } else { &scratch.message };
+    let message: &'a str = if plain {
+        reason.static_message(profile)
+    } else {
+        buffer.clear();
+        buffer.push_str(reason.static_message(profile));
+        buffer.push_str(req.acrm.unwrap_or(""));
+        buffer
+    };
     let resource_type = if reason == Refusal::Denied { req.target.resource_type() } else { "BUCKET" };
     let extras = [("Method", req.acrm.unwrap_or("OPTIONS")), ("ResourceType", resource_type)];
     let extras = if reason.s3_extras(profile) { &extras[..] } else { &[] };
-    scratch.body.clear();
-    render::error_body_with(&mut scratch.body, code, message, plain, extras, req.request_id, req.host_id);
-    let scratch: &'a Scratch = scratch;
-    let message = if plain { reason.static_message(profile) } else { &scratch.message };
-    let refused = Some(Refused { reason, code, message, body: &scratch.body });
+    body.clear();
+    render::error_body_with(body, code, message, plain, extras, req.request_id, req.host_id);
+    let refused = Some(Refused { reason, code, message, body });
     Decision { status: Some(reason.status(profile)), refused, ..nothing(vary) }
 }
 
