@@ -72,7 +72,7 @@ struct ConfigArgs {
 #[derive(Args, Debug, Clone, Default)]
 pub(crate) struct SourceFlags {
     /// The file's form; detected from the content when left out.
-    #[arg(long, value_name = "FORM", value_parser = ["xml", "json", "cli-json", "cloudformation", "terraform"])]
+    #[arg(long, value_name = "FORM", value_parser = form_names())]
     from: Option<String>,
     /// The bucket to read from a CloudFormation template (its logical id) or a Terraform file
     /// (its address, or the address's last part): needed when the file has several.
@@ -256,7 +256,7 @@ struct ConvertArgs {
     #[command(flatten)]
     compile: CompileFlags,
     /// The form to write.
-    #[arg(long, value_name = "FORM", value_parser = ["xml", "json", "cli-json", "cloudformation", "terraform"])]
+    #[arg(long, value_name = "FORM", value_parser = form_names())]
     to: String,
     /// The resource's name in the template or the Terraform file written (default: the
     /// one read, else Bucket / cors).
@@ -311,11 +311,15 @@ pub(crate) fn location_json(l: &Location) -> serde_json::Value {
     serde_json::json!({"resource": l.resource, "path": l.path, "line": line, "column": column})
 }
 
+/// The forms' names, for `--from` and `--to`.
+fn form_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(Form::ALL.map(Form::name))
+}
+
 /// `--format FORM` forces the input form too: it is `--from FORM` on every command that
 /// reads a configuration, and on `lint` for the forms that are not one of its output formats
 /// (`--format json` there stays the JSON output).
 fn format_as_from(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    const FORMS: [&str; 5] = ["xml", "json", "cli-json", "cloudformation", "terraform"];
     let command = args.get(1).and_then(|a| a.to_str()).unwrap_or("").to_string();
     if command == "serve" {
         return args;
@@ -328,9 +332,9 @@ fn format_as_from(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
             Some(a) if a.starts_with("--format=") => (Some(a["--format=".len()..].to_string()), true),
             _ => (None, false),
         };
-        let is_form = value.as_deref().is_some_and(|v| FORMS.contains(&v));
-        let lint_output = command == "lint"
-            && value.as_deref().is_some_and(|v| !matches!(v, "xml" | "cli-json" | "cloudformation" | "terraform"));
+        let is_form = value.as_deref().is_some_and(|v| v.parse::<Form>().is_ok());
+        // Of the forms, only json is also one of lint's output formats.
+        let lint_output = command == "lint" && value.as_deref() == Some("json");
         if is_form && !lint_output {
             out.push("--from".into());
             if inline {
