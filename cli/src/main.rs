@@ -137,6 +137,11 @@ impl CompileFlags {
         self.options_for(None)
     }
 
+    /// A bucket read from a file, compiled with the options for its tool's provider.
+    pub(crate) fn compile(&self, bucket: &Bucket) -> Result<RuleSet, Failure> {
+        bucket.compile(&self.options_for(bucket.provider)).map_err(|e| Failure::load(&e))
+    }
+
     /// The options for a configuration its tool sends to `provider`: --profile when given,
     /// else the provider, else oss.
     pub(crate) fn options_for(&self, provider: Option<Profile>) -> Options {
@@ -422,7 +427,7 @@ fn rule_set_of(args: &ConfigArgs) -> Result<(RuleSet, Option<Bucket>), Failure> 
         None => Ok((args.compile.options().no_config(), None)),
         Some(path) => {
             let bucket = args.source.read(path)?;
-            let set = bucket.compile(&args.compile.options_for(bucket.provider)).map_err(|e| Failure::load(&e))?;
+            let set = args.compile.compile(&bucket)?;
             Ok((set, Some(bucket)))
         }
     }
@@ -454,7 +459,7 @@ fn lint_sdk(args: &LintArgs) -> Result<Vec<lint::Target>, Failure> {
     for bucket in buckets {
         let set = match &bucket {
             None => c.compile.options().no_config(),
-            Some(b) => b.compile(&c.compile.options_for(b.provider)).map_err(|e| Failure::load(&e))?,
+            Some(b) => c.compile.compile(b)?,
         };
         let extra = match (&args.sdk, &args.origin) {
             (Some(sdk), Some(origin)) => {
@@ -617,7 +622,7 @@ fn check(args: ConfigArgs) -> Result<(), Failure> {
             let mut all = Vec::new();
             for bucket in source.buckets {
                 print_notes(&bucket);
-                let set = bucket.compile(&args.compile.options_for(bucket.provider)).map_err(|e| Failure::load(&e))?;
+                let set = args.compile.compile(&bucket)?;
                 all.push(summary(&set, Some(&bucket)));
             }
             println!("{}", serde_json::to_string_pretty(&all).expect("serialising JSON cannot fail"));
