@@ -89,8 +89,8 @@ pub fn compile_file(options: &Options, bytes: &[u8], bucket: &str) -> Result<Opt
     let source = corsmatch::formats::read(bytes, None).map_err(load)?;
     let several = source.resources().len() > 1;
     let chosen = source.select(several.then_some(bucket)).map_err(load)?;
-    let rules = chosen.compile(options).map_err(load)?;
-    Ok(Some((chosen.document().into_owned(), rules)))
+    let (document, rules) = chosen.compile_document(options).map_err(load)?;
+    Ok(Some((document.into_owned(), rules)))
 }
 
 /// Whether the file at `path` holds XML (or nothing): only then does PutBucketCors rewrite

@@ -436,11 +436,20 @@ impl Bucket {
     /// through [`Options::compile_xml`] unchanged; the provider's errors for other forms
     /// carry the location of the value at fault.
     pub fn compile(&self, options: &Options) -> Result<RuleSet, LoadError> {
-        match &self.body {
-            Body::Xml(bytes) => options.compile_xml(bytes).map_err(LoadError::from),
-            Body::Raw(raw) => options.compile_xml(raw.to_xml(&raw.rules).as_bytes()).map_err(|e| {
-                let at = raw.locate(&e, options);
-                LoadError::new(LoadErrorKind::Provider(e), Some(at))
+        self.compile_document(options).map(|(_, set)| set)
+    }
+
+    /// [`Bucket::compile`], with the document compiled ([`Bucket::document`]).
+    pub fn compile_document(&self, options: &Options) -> Result<(Cow<'_, [u8]>, RuleSet), LoadError> {
+        let document = self.document();
+        match options.compile_xml(&document) {
+            Ok(set) => Ok((document, set)),
+            Err(e) => Err(match &self.body {
+                Body::Xml(_) => LoadError::from(e),
+                Body::Raw(raw) => {
+                    let at = raw.locate(&e, options);
+                    LoadError::new(LoadErrorKind::Provider(e), Some(at))
+                }
             }),
         }
     }
