@@ -266,19 +266,7 @@ pub fn has_problems(findings: &[Finding]) -> bool {
 /// bindings can pass it through.
 pub fn to_json(findings: &[Finding]) -> String {
     fn string(out: &mut String, s: &str) {
-        out.push('"');
-        for c in s.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                '\r' => out.push_str("\\r"),
-                c if c < ' ' => out.push_str(&format!("\\u{:04x}", c as u32)),
-                c => out.push(c),
-            }
-        }
-        out.push('"');
+        out.push_str(&serde_json::to_string(s).expect("a string always serialises"));
     }
     fn number(out: &mut String, n: Option<usize>) {
         match n {
