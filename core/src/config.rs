@@ -102,6 +102,9 @@ impl Limits {
 }
 
 const S3_NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+/// The longest rule `ID` the providers (and their tools) accept, in characters.
+pub(crate) const MAX_ID_CHARS: usize = 255;
 const OSS_NAMESPACE: &str = "http://doc.oss-cn-hangzhou.aliyuncs.com";
 
 /// What the parser read, before the value checks: a negative or invalid number is kept as
@@ -365,7 +368,7 @@ fn validate_rule(rule: &CorsRule, profile: Profile) -> Result<(), ConfigError> {
     if let Some(id) = &rule.id {
         control_check("ID", std::slice::from_ref(id), oss)?;
         let len = id.chars().count();
-        if len > 255 {
+        if len > MAX_ID_CHARS {
             return Err(ConfigError::new(ErrorKind::IdTooLong { len }, oss));
         }
     }

@@ -189,7 +189,7 @@ impl Ctx<'_> {
                 ("Id", None) => {
                     let text = self.string(&v, &p)?;
                     let len = text.chars().count();
-                    if len > 255 {
+                    if len > crate::config::MAX_ID_CHARS {
                         return Err(self.refuse(&p, v.pos, &format!("expected maxLength: 255, actual: {len}")));
                     }
                     rule.id = Some(Item { text, at: self.loc(&p, v.pos) });

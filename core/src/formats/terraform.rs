@@ -257,7 +257,7 @@ fn bucket(kind: Kind, address: String, values: &Node, config_file: bool) -> Resu
             if let Some(v) = item.get("id").filter(|v| !v.is_null()) {
                 let text = ctx.text(v, &format!("{path}.id"), "id")?;
                 let len = text.chars().count();
-                if len > 255 {
+                if len > crate::config::MAX_ID_CHARS {
                     return Err(ctx.refuse(
                         format!("expected length of cors_rule.{i}.id to be in the range (0 - 255), got {text}"),
                         format!("{path}.id"),
