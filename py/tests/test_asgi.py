@@ -16,20 +16,7 @@ from starlette.testclient import TestClient
 from corsmatch import RuleSet
 from corsmatch.asgi import CORSMiddleware, Scope
 
-PHOTOS = RuleSet.from_rules(
-    [
-        {
-            "AllowedOrigin": ["https://www.example.com"],
-            "AllowedMethod": ["PUT", "GET"],
-            "AllowedHeader": ["content-type", "x-oss-meta-*"],
-            "ExposeHeader": ["ETag"],
-            "MaxAgeSeconds": 600,
-        }
-    ]
-)
-PUBLIC = RuleSet.from_rules([{"AllowedOrigin": "*", "AllowedMethod": "GET"}], "s3")
-VARY = RuleSet.from_rules([{"AllowedOrigin": "https://www.example.com", "AllowedMethod": "GET"}], response_vary=True)
-BUCKETS: dict[str, Optional[RuleSet]] = {"photos": PHOTOS, "public": PUBLIC, "vary": VARY, "plain": None}
+from buckets import BUCKETS, PHOTOS
 
 
 def bucket(scope: Scope) -> str:

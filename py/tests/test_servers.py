@@ -18,20 +18,7 @@ from corsmatch import RuleSet
 from corsmatch import asgi as cors_asgi
 from corsmatch import wsgi as cors_wsgi
 
-PHOTOS = RuleSet.from_rules(
-    [
-        {
-            "AllowedOrigin": ["https://www.example.com"],
-            "AllowedMethod": ["PUT", "GET"],
-            "AllowedHeader": ["content-type", "x-oss-meta-*"],
-            "ExposeHeader": ["ETag"],
-            "MaxAgeSeconds": 600,
-        }
-    ]
-)
-PUBLIC = RuleSet.from_rules([{"AllowedOrigin": "*", "AllowedMethod": "GET"}], "s3")
-VARY = RuleSet.from_rules([{"AllowedOrigin": "https://www.example.com", "AllowedMethod": "GET"}], response_vary=True)
-BUCKETS: dict[str, Optional[RuleSet]] = {"photos": PHOTOS, "public": PUBLIC, "vary": VARY, "plain": None}
+from buckets import BUCKETS
 
 calls: list[str] = []
 
