@@ -64,15 +64,8 @@ echo "== examples/c/preflight.c"
 $CC -std=c11 -Wall -Wextra -Werror examples/c/preflight.c $cflags $libs -o "$out/preflight"
 answer="$("$out/preflight" examples/oss-web-upload.xml https://www.example.com PUT content-type)"
 echo "$answer"
-expected="status: 200
-rule: 0
-Access-Control-Allow-Origin: https://www.example.com
-Access-Control-Allow-Methods: GET, PUT, POST, HEAD
-Access-Control-Allow-Headers: content-type
-Access-Control-Expose-Headers: ETag, x-oss-request-id
-Access-Control-Max-Age: 600
-Access-Control-Allow-Credentials: true
-Vary: Origin"
+# What examples/c/preflight prints for the README's request.
+expected="$(cat "examples/c/preflight.expected")"
 if [ "$answer" != "$expected" ]; then
     echo "FAILED: examples/c/preflight printed something else than expected"
     failed=1
