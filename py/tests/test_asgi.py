@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from corsmatch import RuleSet
 from corsmatch.asgi import CORSMiddleware, Scope
 
-from buckets import BUCKETS, PHOTOS
+from buckets import BUCKETS, PHOTOS, PUBLIC
 
 
 def bucket(scope: Scope) -> str:
