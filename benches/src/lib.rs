@@ -87,9 +87,9 @@ pub fn reference_response(set: &RuleSet, req: &Request<'_>) -> usize {
     n
 }
 
-/// The median over `batches` batches of the mean time of one call of `f`, in ns. Each batch
-/// runs at least `min_batch` (or 2^24 calls), long enough for the clock to be precise.
-pub fn median_ns(batches: usize, min_batch: Duration, mut f: impl FnMut() -> usize) -> f64 {
+/// How many calls of `f` take at least `min_batch` (at most 2^24), long enough for the clock
+/// to be precise.
+fn batch_size(min_batch: Duration, f: &mut impl FnMut() -> usize) -> u64 {
     let mut per_batch = 1u64;
     loop {
         let t = Instant::now();
@@ -97,19 +97,55 @@ pub fn median_ns(batches: usize, min_batch: Duration, mut f: impl FnMut() -> usi
             black_box(f());
         }
         if t.elapsed() >= min_batch || per_batch >= 1 << 24 {
-            break;
+            return per_batch;
         }
         per_batch *= 2;
     }
-    let mut samples: Vec<f64> = (0..batches)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..per_batch {
-                black_box(f());
-            }
-            t.elapsed().as_nanos() as f64 / per_batch as f64
-        })
-        .collect();
+}
+
+/// The mean time of one call of `f` over `calls` calls, in ns.
+fn batch_ns(calls: u64, f: &mut impl FnMut() -> usize) -> f64 {
+    let t = Instant::now();
+    for _ in 0..calls {
+        black_box(f());
+    }
+    t.elapsed().as_nanos() as f64 / calls as f64
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
+}
+
+/// The median over `batches` batches of the mean time of one call of `f`, in ns. Each batch
+/// runs at least `min_batch` (or 2^24 calls).
+pub fn median_ns(batches: usize, min_batch: Duration, mut f: impl FnMut() -> usize) -> f64 {
+    let calls = batch_size(min_batch, &mut f);
+    median((0..batches).map(|_| batch_ns(calls, &mut f)).collect())
+}
+
+/// Two functions timed in alternating batches, so that both see the machine at the same speed
+/// (this VM's speed drifts by 2x within minutes): the median time of each, and the median of
+/// the per-round ratios `b / a`.
+#[derive(Debug, Clone, Copy)]
+pub struct Paired {
+    pub a_ns: f64,
+    pub b_ns: f64,
+    pub ratio: f64,
+}
+
+/// [`median_ns`] for `a` and `b` at once, one batch of each per round.
+pub fn paired_ns(
+    rounds: usize,
+    min_batch: Duration,
+    mut a: impl FnMut() -> usize,
+    mut b: impl FnMut() -> usize,
+) -> Paired {
+    let (calls_a, calls_b) = (batch_size(min_batch, &mut a), batch_size(min_batch, &mut b));
+    let rounds: Vec<(f64, f64)> = (0..rounds).map(|_| (batch_ns(calls_a, &mut a), batch_ns(calls_b, &mut b))).collect();
+    Paired {
+        a_ns: median(rounds.iter().map(|r| r.0).collect()),
+        b_ns: median(rounds.iter().map(|r| r.1).collect()),
+        ratio: median(rounds.iter().map(|r| r.1 / r.0).collect()),
+    }
 }
