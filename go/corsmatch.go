@@ -528,6 +528,44 @@ const (
 	s3Vary            = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"
 )
 
+// headerKind is one of the seven response header names.
+type headerKind uint8
+
+const (
+	kOther headerKind = iota
+	kAllowOrigin
+	kAllowMethods
+	kAllowHeaders
+	kExposeHeaders
+	kMaxAge
+	kAllowCredentials
+	kVary
+)
+
+// kindOf says which of the seven a header name from the library is, by its length and, for
+// the two names of 28 bytes, the byte where they differ: no string compare on the hot path.
+// The library's names are these constants (TestHeaderKinds checks every one).
+func kindOf(name string) headerKind {
+	switch len(name) {
+	case len(hAllowOrigin):
+		return kAllowOrigin
+	case len(hAllowMethods): // and hAllowHeaders
+		if name[len("Access-Control-Allow-")] == 'M' {
+			return kAllowMethods
+		}
+		return kAllowHeaders
+	case len(hExposeHeaders):
+		return kExposeHeaders
+	case len(hMaxAge):
+		return kMaxAge
+	case len(hAllowCredentials):
+		return kAllowCredentials
+	case len(hVary):
+		return kVary
+	}
+	return kOther
+}
+
 // Header values as one-element slices shared by every response that carries them: a response's
 // http.Header takes them without a copy. Their capacity is their length, so an append to one
 // copies it.
@@ -545,8 +583,8 @@ var (
 // C memory, since Go may have moved it), and the request's own header line when the caller
 // has it. Values fixed by the rule are cached per rule.
 func (rs *RuleSet) headerValue(name string, v C.corsmatch_str, d *C.corsmatch_decision, in *input) (string, []string) {
-	switch name {
-	case hAllowOrigin:
+	switch kind := kindOf(name); kind {
+	case kAllowOrigin:
 		if in.hasOrigin && v.len == C.size_t(len(in.origin)) && len(in.origin) > 0 &&
 			unsafe.Pointer(v.data) == unsafe.Pointer(unsafe.StringData(in.origin)) {
 			return in.origin, in.originLine
@@ -555,23 +593,23 @@ func (rs *RuleSet) headerValue(name string, v C.corsmatch_str, d *C.corsmatch_de
 		if view(v) == "*" {
 			return "*", starLine
 		}
-	case hAllowHeaders:
+	case kAllowHeaders:
 		// Scratch memory: reuse the request's own string when it is already in normal form.
 		if in.hasACRH && view(v) == in.acrh {
 			return in.acrh, in.acrhLine
 		}
-	case hAllowCredentials:
+	case kAllowCredentials:
 		if view(v) == "true" {
 			return "true", trueLine
 		}
-	case hVary:
+	case kVary:
 		switch view(v) {
 		case "Origin":
 			return "Origin", varyOriginLine
 		case s3Vary:
 			return s3Vary, varyS3Line
 		}
-	case hAllowMethods, hExposeHeaders, hMaxAge:
+	case kAllowMethods, kExposeHeaders, kMaxAge:
 		rule := int(d.rule)
 		if rule >= 0 && rule < len(rs.rules) {
 			c := rs.rules[rule].Load()
@@ -579,10 +617,10 @@ func (rs *RuleSet) headerValue(name string, v C.corsmatch_str, d *C.corsmatch_de
 				c = rs.fillRule(d)
 			}
 			var line []string
-			switch name {
-			case hAllowMethods:
+			switch kind {
+			case kAllowMethods:
 				line = c.methods
-			case hExposeHeaders:
+			case kExposeHeaders:
 				line = c.expose
 			default:
 				line = c.maxAge

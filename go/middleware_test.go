@@ -338,3 +338,40 @@ func TestMiddlewareMemoManyRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderKinds checks kindOf against every header name the library sends: a preflight
+// under s3 with credentials carries all seven.
+func TestHeaderKinds(t *testing.T) {
+	doc := `<CORSConfiguration><CORSRule><AllowedOrigin>https://a.example</AllowedOrigin>` +
+		`<AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader>` +
+		`<MaxAgeSeconds>5</MaxAgeSeconds></CORSRule></CORSConfiguration>`
+	rs, err := Compile([]byte(doc), S3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	origin, acrm, acrh := "https://a.example", "PUT", "x-a"
+	d, err := rs.Preflight(Request{Origin: &origin, ACRM: &acrm, ACRH: &acrh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]headerKind{
+		hAllowOrigin: kAllowOrigin, hAllowMethods: kAllowMethods, hAllowHeaders: kAllowHeaders,
+		hExposeHeaders: kExposeHeaders, hMaxAge: kMaxAge, hAllowCredentials: kAllowCredentials, hVary: kVary,
+	}
+	seen := 0
+	for _, h := range d.Headers {
+		if k, ok := want[h.Name]; !ok || kindOf(h.Name) != k {
+			t.Errorf("%q: kind %d, want %d (known: %v)", h.Name, kindOf(h.Name), k, ok)
+		}
+		seen++
+	}
+	if seen != len(want) {
+		t.Errorf("the preflight carried %d headers, want all %d: %v", seen, len(want), d.Headers)
+	}
+	for name, k := range want {
+		if got := kindOf(name); got != k {
+			t.Errorf("kindOf(%q) = %d, want %d", name, got, k)
+		}
+	}
+}
