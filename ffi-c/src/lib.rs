@@ -37,7 +37,9 @@ use std::ptr::{addr_of_mut, NonNull};
 
 use ::corsmatch::render::HEADER_ORDER;
 use ::corsmatch::{ConfigError, Decision, Options, Profile, Request, RuleSet, Scratch, Target};
-use boundary::{ffi_panic_boundary, free_handle, hand_out, try_mut, try_out, try_ref, try_request_str, write_out};
+use boundary::{
+    ffi_panic_boundary, free_handle, hand_out, try_mut, try_out, try_ref, try_request_str, write_out, Plain,
+};
 
 /// Every fallible function returns one of these. Values are stable.
 #[repr(u32)]
@@ -860,14 +862,30 @@ pub unsafe extern "C" fn corsmatch_preflight(
 ) -> corsmatch_result {
     ffi_panic_boundary! {
         // SAFETY: caller's contract, for each pointer.
-        let s = unsafe { strings(origin, origin_len, acrm, acrm_len, acrh, acrh_len) }?;
-        let request_id = unsafe { try_request_str(request_id, request_id_len) }?;
-        let host_id = unsafe { try_request_str(host_id, host_id_len) }?;
+        let plain = Plain::strs(|p| unsafe {
+            Some([
+                p.add(origin, origin_len)?,
+                p.add(acrm, acrm_len)?,
+                p.add(acrh, acrh_len)?,
+                p.add(request_id, request_id_len)?,
+                p.add(host_id, host_id_len)?,
+            ])
+        });
+        // SAFETY: as above.
+        let [origin, acrm, acrh, request_id, host_id] = match plain {
+            Some(all) => all,
+            // Not all plain: each string checked in order, so that the first one's error wins.
+            None => unsafe {
+                let s = strings(origin, origin_len, acrm, acrm_len, acrh, acrh_len)?;
+                let request_id = try_request_str(request_id, request_id_len)?;
+                [s.origin, s.acrm, s.acrh, request_id, try_request_str(host_id, host_id_len)?]
+            },
+        };
         let req = Request {
             method: "OPTIONS",
-            origin: s.origin,
-            acrm: s.acrm,
-            acrh: s.acrh,
+            origin,
+            acrm,
+            acrh,
             target: target_of(target)?,
             request_id,
             host_id,
@@ -907,17 +925,32 @@ pub unsafe extern "C" fn corsmatch_actual(
 ) -> corsmatch_result {
     ffi_panic_boundary! {
         // SAFETY: caller's contract, for each pointer.
-        let method = unsafe { try_request_str(method, method_len) }?.ok_or(corsmatch_result::CORSMATCH_NULL_PARAMETER)?;
+        let plain = Plain::strs(|p| unsafe {
+            Some([p.add(method, method_len)?, p.add(origin, origin_len)?, p.add(acrm, acrm_len)?, p.add(acrh, acrh_len)?])
+        });
+        // SAFETY: as above.
+        let [method, origin, acrm, acrh] = match plain {
+            Some(all) => all,
+            // Not all plain: the method first, then each string in order; the first error wins.
+            None => unsafe {
+                let method = try_request_str(method, method_len)?.ok_or(corsmatch_result::CORSMATCH_NULL_PARAMETER)?;
+                if method == "OPTIONS" {
+                    return Err(corsmatch_result::CORSMATCH_INVALID_ARGUMENT);
+                }
+                let s = strings(origin, origin_len, acrm, acrm_len, acrh, acrh_len)?;
+                [Some(method), s.origin, s.acrm, s.acrh]
+            },
+        };
+        // When all are plain, the method's own errors are the only ones left (no-op otherwise).
+        let method = method.ok_or(corsmatch_result::CORSMATCH_NULL_PARAMETER)?;
         if method == "OPTIONS" {
             return Err(corsmatch_result::CORSMATCH_INVALID_ARGUMENT);
         }
-        // SAFETY: caller's contract on the header strings.
-        let s = unsafe { strings(origin, origin_len, acrm, acrm_len, acrh, acrh_len) }?;
         let req = Request {
             method,
-            origin: s.origin,
-            acrm: s.acrm,
-            acrh: s.acrh,
+            origin,
+            acrm,
+            acrh,
             target: target_of(target)?,
             request_id: None,
             host_id: None,
@@ -1189,6 +1222,126 @@ mod tests {
             assert_eq!(problems, 1);
             let r = corsmatch_ruleset_lint(rules, buf.as_mut_ptr().cast(), buf.len(), &mut len, std::ptr::null_mut());
             assert_eq!(r, corsmatch_result::CORSMATCH_OK);
+            corsmatch_ruleset_free(rules);
+        }
+    }
+
+    /// Every mix of good and bad request strings (absent, empty, NULL with a length, a tab,
+    /// non-ASCII UTF-8, invalid UTF-8, CR, invalid UTF-8 then LF, "OPTIONS"): the entry points
+    /// return what checking each string in order with `try_request_str` gives, the method's
+    /// own errors first for `corsmatch_actual`, and on success the decision of
+    /// `RuleSet::evaluate`.
+    #[test]
+    fn request_strings_are_refused_in_order_with_the_first_error() {
+        let xml = b"<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>\
+            <AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader></CORSRule></CORSConfiguration>";
+        let core = RuleSet::from_xml(xml, Profile::S3).expect("valid");
+        let mut core_scratch = Scratch::new();
+        let variants: [Option<&[u8]>; 10] = [
+            Some(b"https://a.example.com"),
+            Some(b"PUT"),
+            None,
+            Some(b""),
+            Some(b"a\tb"),
+            Some("caf\u{e9}, x-\u{e9}t\u{e9}-long-enough-for-sixteen".as_bytes()),
+            Some(b"\xffPUT"),
+            Some(b"https://a.example.com\r\nSet-Cookie: a=b"),
+            Some(b"\xc3\nx"),
+            Some(b"OPTIONS"),
+        ];
+        // Variant 10: NULL with a length.
+        let arg = |v: usize| -> (*const c_char, usize) {
+            match variants.get(v) {
+                Some(Some(b)) => (b.as_ptr().cast(), b.len()),
+                Some(None) => (std::ptr::null(), 0),
+                None => (std::ptr::null(), 3),
+            }
+        };
+        let mut rules: *const corsmatch_ruleset = std::ptr::null();
+        let mut scratch: *mut corsmatch_scratch = std::ptr::null_mut();
+        let mut d = std::mem::MaybeUninit::<corsmatch_decision>::uninit();
+        // SAFETY: valid pointers and lengths throughout; handles freed once at the end.
+        unsafe {
+            let r = corsmatch_ruleset_new(
+                xml.as_ptr().cast(),
+                xml.len(),
+                CORSMATCH_PROFILE_S3,
+                std::ptr::null(),
+                &mut rules,
+                std::ptr::null_mut(),
+            );
+            assert_eq!(r, corsmatch_result::CORSMATCH_OK);
+            assert_eq!(corsmatch_scratch_new(&mut scratch), corsmatch_result::CORSMATCH_OK);
+            let in_order = |args: &[(*const c_char, usize)]| -> Result<Vec<Option<&str>>, corsmatch_result> {
+                args.iter().map(|&(p, n)| try_request_str(p, n)).collect()
+            };
+            let same_decision = |d: &corsmatch_decision, want: &Decision<'_>| {
+                assert_eq!(d.status, want.status.unwrap_or(0));
+                assert_eq!(d.rule, want.rule.map_or(-1, |r| r as i64));
+                assert_eq!(d.header_count, want.headers().count());
+            };
+            let n = variants.len() + 1;
+            for k in 0..n.pow(4) {
+                let v: Vec<usize> = (0..4).map(|i| k / n.pow(i) % n).collect();
+                // Preflight: origin, ACRM, ACRH, request id (host id as the origin).
+                let a = [arg(v[0]), arg(v[1]), arg(v[2]), arg(v[3]), arg(v[0])];
+                let got = corsmatch_preflight(
+                    rules,
+                    scratch,
+                    a[0].0,
+                    a[0].1,
+                    a[1].0,
+                    a[1].1,
+                    a[2].0,
+                    a[2].1,
+                    0,
+                    a[3].0,
+                    a[3].1,
+                    a[4].0,
+                    a[4].1,
+                    d.as_mut_ptr(),
+                );
+                match in_order(&a) {
+                    Err(e) => assert_eq!(got, e, "preflight {v:?}"),
+                    Ok(s) => {
+                        assert_eq!(got, corsmatch_result::CORSMATCH_OK, "preflight {v:?}");
+                        let mut req = Request::preflight(s[0], s[1], s[2]);
+                        (req.request_id, req.host_id) = (s[3], s[4]);
+                        same_decision(d.assume_init_ref(), &core.evaluate(&req, &mut core_scratch));
+                    }
+                }
+                // Actual: method, origin, ACRM, ACRH.
+                let a = [arg(v[0]), arg(v[1]), arg(v[2]), arg(v[3])];
+                let got = corsmatch_actual(
+                    rules,
+                    scratch,
+                    a[0].0,
+                    a[0].1,
+                    a[1].0,
+                    a[1].1,
+                    a[2].0,
+                    a[2].1,
+                    a[3].0,
+                    a[3].1,
+                    0,
+                    d.as_mut_ptr(),
+                );
+                let want = in_order(&a[..1]).and_then(|m| match m[0] {
+                    None => Err(corsmatch_result::CORSMATCH_NULL_PARAMETER),
+                    Some("OPTIONS") => Err(corsmatch_result::CORSMATCH_INVALID_ARGUMENT),
+                    Some(_) => in_order(&a),
+                });
+                match want {
+                    Err(e) => assert_eq!(got, e, "actual {v:?}"),
+                    Ok(s) => {
+                        assert_eq!(got, corsmatch_result::CORSMATCH_OK, "actual {v:?}");
+                        let mut req = Request::new(s[0].unwrap(), s[1]);
+                        (req.acrm, req.acrh) = (s[2], s[3]);
+                        same_decision(d.assume_init_ref(), &core.evaluate(&req, &mut core_scratch));
+                    }
+                }
+            }
+            corsmatch_scratch_free(scratch);
             corsmatch_ruleset_free(rules);
         }
     }
