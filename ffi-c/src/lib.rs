@@ -37,7 +37,9 @@ use std::ptr::{addr_of_mut, NonNull};
 
 use ::corsmatch::render::HEADER_ORDER;
 use ::corsmatch::{ConfigError, Decision, Options, Profile, Request, RuleSet, Scratch, Target};
-use boundary::{ffi_panic_boundary, free_handle, hand_out, try_mut, try_out, try_ref, try_request_str, write_out};
+use boundary::{
+    ffi_panic_boundary, free_handle, hand_out, try_mut, try_out, try_ref, try_request_str, write_out, Plain,
+};
 
 /// Every fallible function returns one of these. Values are stable.
 #[repr(u32)]
@@ -745,8 +747,17 @@ unsafe fn strings<'a>(
     }
 }
 
-/// The header names in the order of `Decision::values`, ready for C.
-const HEADER_NAMES: [corsmatch_str; CORSMATCH_MAX_HEADERS] = {
+/// Static strings for C. `corsmatch_str` holds a raw pointer, so it is not `Sync` by
+/// itself; these point to immutable `'static` text, which any thread may read.
+struct StaticStrs<const N: usize>([corsmatch_str; N]);
+
+// SAFETY: the pointers are to `'static` string literals, never written.
+unsafe impl<const N: usize> Sync for StaticStrs<N> {}
+
+/// The header names in the order of `Decision::values`, ready for C. A `static` (not a
+/// `const`), copied with `copy_nonoverlapping`: each name then takes one 16-byte load and
+/// store, where a `const` name is built from an address and a length in three instructions.
+static HEADER_NAMES: StaticStrs<CORSMATCH_MAX_HEADERS> = StaticStrs({
     let mut names = [corsmatch_str::EMPTY; CORSMATCH_MAX_HEADERS];
     let mut i = 0;
     while i < CORSMATCH_MAX_HEADERS {
@@ -754,6 +765,17 @@ const HEADER_NAMES: [corsmatch_str; CORSMATCH_MAX_HEADERS] = {
         i += 1;
     }
     names
+});
+
+/// `error_code`, `error_message` and `error_body` of a decision that is not refused, copied
+/// in one go: the three fields follow each other (checked below).
+static NO_ERROR: StaticStrs<3> = StaticStrs([corsmatch_str::EMPTY; 3]);
+
+const _: () = {
+    use std::mem::{offset_of, size_of};
+    let code = offset_of!(corsmatch_decision, error_code);
+    assert!(offset_of!(corsmatch_decision, error_message) == code + size_of::<corsmatch_str>());
+    assert!(offset_of!(corsmatch_decision, error_body) == code + 2 * size_of::<corsmatch_str>());
 };
 
 /// Writes a decision field by field into the caller's memory: no temporary copy, and only
@@ -764,37 +786,57 @@ const HEADER_NAMES: [corsmatch_str; CORSMATCH_MAX_HEADERS] = {
 #[inline(always)]
 unsafe fn write_decision(out: NonNull<corsmatch_decision>, d: &Decision<'_>) {
     let p = out.as_ptr();
-    let (refusal, code, message, body) = match &d.refused {
-        Some(r) => (
-            refusal_code(r.reason),
-            corsmatch_str::new(r.code),
-            corsmatch_str::new(r.message),
-            corsmatch_str::new(r.body),
-        ),
-        None => (CORSMATCH_REFUSAL_NONE, corsmatch_str::EMPTY, corsmatch_str::EMPTY, corsmatch_str::EMPTY),
-    };
     // SAFETY: `p` is valid for writes (caller's contract); every write goes through a raw
     // field pointer, so no reference to possibly uninitialised memory is ever formed, and the
     // header writes stay below CORSMATCH_MAX_HEADERS (one per slot of `d.values`, which has
     // exactly that many).
     unsafe {
         addr_of_mut!((*p).status).write(d.status.unwrap_or(0));
-        addr_of_mut!((*p).refused).write(d.refused.is_some());
-        addr_of_mut!((*p).refusal).write(refusal);
         addr_of_mut!((*p).rule).write(d.rule.map_or(-1, |r| r as i64));
-        addr_of_mut!((*p).error_code).write(code);
-        addr_of_mut!((*p).error_message).write(message);
-        addr_of_mut!((*p).error_body).write(body);
-        let headers = addr_of_mut!((*p).headers).cast::<corsmatch_header>();
-        let mut count = 0;
-        for (name, value) in HEADER_NAMES.iter().zip(d.values.iter()) {
-            if let Some(value) = value {
-                headers.add(count).write(corsmatch_header { name: *name, value: corsmatch_str::new(value) });
-                count += 1;
+        match &d.refused {
+            Some(r) => {
+                addr_of_mut!((*p).refused).write(true);
+                addr_of_mut!((*p).refusal).write(refusal_code(r.reason));
+                addr_of_mut!((*p).error_code).write(corsmatch_str::new(r.code));
+                addr_of_mut!((*p).error_message).write(corsmatch_str::new(r.message));
+                addr_of_mut!((*p).error_body).write(corsmatch_str::new(r.body));
+            }
+            None => {
+                addr_of_mut!((*p).refused).write(false);
+                addr_of_mut!((*p).refusal).write(CORSMATCH_REFUSAL_NONE);
+                // The three error fields, contiguous (checked at compile time above).
+                let errors = addr_of_mut!((*p).error_code).cast::<[corsmatch_str; 3]>();
+                std::ptr::copy_nonoverlapping(&NO_ERROR.0, errors, 1);
             }
         }
-        addr_of_mut!((*p).header_count).write(count);
+        let first = addr_of_mut!((*p).headers).cast::<corsmatch_header>();
+        let mut next = first;
+        for (name, value) in HEADER_NAMES.0.iter().zip(d.values.iter()) {
+            if let Some(value) = value {
+                std::ptr::copy_nonoverlapping(name, addr_of_mut!((*next).name), 1);
+                addr_of_mut!((*next).value).write(corsmatch_str { data: value.as_ptr().cast(), len: value.len() });
+                if value.is_empty() {
+                    empty_value(next);
+                }
+                next = next.add(1);
+            }
+        }
+        addr_of_mut!((*p).header_count).write(next.offset_from(first) as usize);
     }
+}
+
+/// Points an empty header value at the static empty string, as `corsmatch_str::new` does
+/// (an empty `&str` may carry a dangling pointer). Out of line: header values are hardly
+/// ever empty, and a branch to here costs one instruction less per header than the
+/// conditional move `corsmatch_str::new` compiles to.
+///
+/// # Safety
+/// `header` is writable.
+#[cold]
+#[inline(never)]
+unsafe fn empty_value(header: *mut corsmatch_header) {
+    // SAFETY: writable (caller's contract).
+    unsafe { addr_of_mut!((*header).value).write(corsmatch_str::EMPTY) };
 }
 
 /// Evaluates one request and writes the decision. Shared by the two entry points.
@@ -860,14 +902,30 @@ pub unsafe extern "C" fn corsmatch_preflight(
 ) -> corsmatch_result {
     ffi_panic_boundary! {
         // SAFETY: caller's contract, for each pointer.
-        let s = unsafe { strings(origin, origin_len, acrm, acrm_len, acrh, acrh_len) }?;
-        let request_id = unsafe { try_request_str(request_id, request_id_len) }?;
-        let host_id = unsafe { try_request_str(host_id, host_id_len) }?;
+        let plain = Plain::strs(|p| unsafe {
+            Some([
+                p.add(origin, origin_len)?,
+                p.add(acrm, acrm_len)?,
+                p.add(acrh, acrh_len)?,
+                p.add(request_id, request_id_len)?,
+                p.add(host_id, host_id_len)?,
+            ])
+        });
+        // SAFETY: as above.
+        let [origin, acrm, acrh, request_id, host_id] = match plain {
+            Some(all) => all,
+            // Not all plain: each string checked in order, so that the first one's error wins.
+            None => unsafe {
+                let s = strings(origin, origin_len, acrm, acrm_len, acrh, acrh_len)?;
+                let request_id = try_request_str(request_id, request_id_len)?;
+                [s.origin, s.acrm, s.acrh, request_id, try_request_str(host_id, host_id_len)?]
+            },
+        };
         let req = Request {
             method: "OPTIONS",
-            origin: s.origin,
-            acrm: s.acrm,
-            acrh: s.acrh,
+            origin,
+            acrm,
+            acrh,
             target: target_of(target)?,
             request_id,
             host_id,
@@ -907,17 +965,32 @@ pub unsafe extern "C" fn corsmatch_actual(
 ) -> corsmatch_result {
     ffi_panic_boundary! {
         // SAFETY: caller's contract, for each pointer.
-        let method = unsafe { try_request_str(method, method_len) }?.ok_or(corsmatch_result::CORSMATCH_NULL_PARAMETER)?;
+        let plain = Plain::strs(|p| unsafe {
+            Some([p.add(method, method_len)?, p.add(origin, origin_len)?, p.add(acrm, acrm_len)?, p.add(acrh, acrh_len)?])
+        });
+        // SAFETY: as above.
+        let [method, origin, acrm, acrh] = match plain {
+            Some(all) => all,
+            // Not all plain: the method first, then each string in order; the first error wins.
+            None => unsafe {
+                let method = try_request_str(method, method_len)?.ok_or(corsmatch_result::CORSMATCH_NULL_PARAMETER)?;
+                if method == "OPTIONS" {
+                    return Err(corsmatch_result::CORSMATCH_INVALID_ARGUMENT);
+                }
+                let s = strings(origin, origin_len, acrm, acrm_len, acrh, acrh_len)?;
+                [Some(method), s.origin, s.acrm, s.acrh]
+            },
+        };
+        // When all are plain, the method's own errors are the only ones left (no-op otherwise).
+        let method = method.ok_or(corsmatch_result::CORSMATCH_NULL_PARAMETER)?;
         if method == "OPTIONS" {
             return Err(corsmatch_result::CORSMATCH_INVALID_ARGUMENT);
         }
-        // SAFETY: caller's contract on the header strings.
-        let s = unsafe { strings(origin, origin_len, acrm, acrm_len, acrh, acrh_len) }?;
         let req = Request {
             method,
-            origin: s.origin,
-            acrm: s.acrm,
-            acrh: s.acrh,
+            origin,
+            acrm,
+            acrh,
             target: target_of(target)?,
             request_id: None,
             host_id: None,
@@ -1190,6 +1263,187 @@ mod tests {
             let r = corsmatch_ruleset_lint(rules, buf.as_mut_ptr().cast(), buf.len(), &mut len, std::ptr::null_mut());
             assert_eq!(r, corsmatch_result::CORSMATCH_OK);
             corsmatch_ruleset_free(rules);
+        }
+    }
+
+    /// Every mix of good and bad request strings (absent, empty, NULL with a length, a tab,
+    /// non-ASCII UTF-8, invalid UTF-8, CR, invalid UTF-8 then LF, "OPTIONS"): the entry points
+    /// return what checking each string in order with `try_request_str` gives, the method's
+    /// own errors first for `corsmatch_actual`, and on success the decision of
+    /// `RuleSet::evaluate`.
+    #[test]
+    fn request_strings_are_refused_in_order_with_the_first_error() {
+        let xml = b"<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>\
+            <AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader></CORSRule></CORSConfiguration>";
+        let core = RuleSet::from_xml(xml, Profile::S3).expect("valid");
+        let mut core_scratch = Scratch::new();
+        let variants: [Option<&[u8]>; 10] = [
+            Some(b"https://a.example.com"),
+            Some(b"PUT"),
+            None,
+            Some(b""),
+            Some(b"a\tb"),
+            Some("caf\u{e9}, x-\u{e9}t\u{e9}-long-enough-for-sixteen".as_bytes()),
+            Some(b"\xffPUT"),
+            Some(b"https://a.example.com\r\nSet-Cookie: a=b"),
+            Some(b"\xc3\nx"),
+            Some(b"OPTIONS"),
+        ];
+        // Variant 10: NULL with a length.
+        let arg = |v: usize| -> (*const c_char, usize) {
+            match variants.get(v) {
+                Some(Some(b)) => (b.as_ptr().cast(), b.len()),
+                Some(None) => (std::ptr::null(), 0),
+                None => (std::ptr::null(), 3),
+            }
+        };
+        let mut rules: *const corsmatch_ruleset = std::ptr::null();
+        let mut scratch: *mut corsmatch_scratch = std::ptr::null_mut();
+        let mut d = std::mem::MaybeUninit::<corsmatch_decision>::uninit();
+        // SAFETY: valid pointers and lengths throughout; handles freed once at the end.
+        unsafe {
+            let r = corsmatch_ruleset_new(
+                xml.as_ptr().cast(),
+                xml.len(),
+                CORSMATCH_PROFILE_S3,
+                std::ptr::null(),
+                &mut rules,
+                std::ptr::null_mut(),
+            );
+            assert_eq!(r, corsmatch_result::CORSMATCH_OK);
+            assert_eq!(corsmatch_scratch_new(&mut scratch), corsmatch_result::CORSMATCH_OK);
+            let in_order = |args: &[(*const c_char, usize)]| -> Result<Vec<Option<&str>>, corsmatch_result> {
+                args.iter().map(|&(p, n)| try_request_str(p, n)).collect()
+            };
+            let same_decision = |d: &corsmatch_decision, want: &Decision<'_>| {
+                assert_eq!(d.status, want.status.unwrap_or(0));
+                assert_eq!(d.rule, want.rule.map_or(-1, |r| r as i64));
+                assert_eq!(d.header_count, want.headers().count());
+            };
+            let n = variants.len() + 1;
+            for k in 0..n.pow(4) {
+                let v: Vec<usize> = (0..4).map(|i| k / n.pow(i) % n).collect();
+                // Preflight: origin, ACRM, ACRH, request id (host id as the origin).
+                let a = [arg(v[0]), arg(v[1]), arg(v[2]), arg(v[3]), arg(v[0])];
+                let got = corsmatch_preflight(
+                    rules,
+                    scratch,
+                    a[0].0,
+                    a[0].1,
+                    a[1].0,
+                    a[1].1,
+                    a[2].0,
+                    a[2].1,
+                    0,
+                    a[3].0,
+                    a[3].1,
+                    a[4].0,
+                    a[4].1,
+                    d.as_mut_ptr(),
+                );
+                match in_order(&a) {
+                    Err(e) => assert_eq!(got, e, "preflight {v:?}"),
+                    Ok(s) => {
+                        assert_eq!(got, corsmatch_result::CORSMATCH_OK, "preflight {v:?}");
+                        let mut req = Request::preflight(s[0], s[1], s[2]);
+                        (req.request_id, req.host_id) = (s[3], s[4]);
+                        same_decision(d.assume_init_ref(), &core.evaluate(&req, &mut core_scratch));
+                    }
+                }
+                // Actual: method, origin, ACRM, ACRH.
+                let a = [arg(v[0]), arg(v[1]), arg(v[2]), arg(v[3])];
+                let got = corsmatch_actual(
+                    rules,
+                    scratch,
+                    a[0].0,
+                    a[0].1,
+                    a[1].0,
+                    a[1].1,
+                    a[2].0,
+                    a[2].1,
+                    a[3].0,
+                    a[3].1,
+                    0,
+                    d.as_mut_ptr(),
+                );
+                let want = in_order(&a[..1]).and_then(|m| match m[0] {
+                    None => Err(corsmatch_result::CORSMATCH_NULL_PARAMETER),
+                    Some("OPTIONS") => Err(corsmatch_result::CORSMATCH_INVALID_ARGUMENT),
+                    Some(_) => in_order(&a),
+                });
+                match want {
+                    Err(e) => assert_eq!(got, e, "actual {v:?}"),
+                    Ok(s) => {
+                        assert_eq!(got, corsmatch_result::CORSMATCH_OK, "actual {v:?}");
+                        let mut req = Request::new(s[0].unwrap(), s[1]);
+                        (req.acrm, req.acrh) = (s[2], s[3]);
+                        same_decision(d.assume_init_ref(), &core.evaluate(&req, &mut core_scratch));
+                    }
+                }
+            }
+            corsmatch_scratch_free(scratch);
+            corsmatch_ruleset_free(rules);
+        }
+    }
+
+    /// `write_decision` on its own: the headers that are set, in order, from the first slot;
+    /// the slots after them untouched; an empty value pointing to the static empty string;
+    /// the error fields empty unless refused.
+    #[test]
+    fn write_decision_writes_what_the_header_says() {
+        use std::ptr::addr_of;
+        let body = String::from("<Error>...</Error>");
+        let mut d = Decision {
+            status: Some(200),
+            rule: Some(3),
+            values: [Some("https://a.example.com"), None, Some(""), None, Some("600"), None, Some("Origin")],
+            refused: None,
+        };
+        let mut out = std::mem::MaybeUninit::<corsmatch_decision>::uninit();
+        let text = |s: corsmatch_str| {
+            // SAFETY: the library's strings are `len` bytes at `data`, never NULL.
+            std::str::from_utf8(unsafe { std::slice::from_raw_parts(s.data.cast::<u8>(), s.len) }).unwrap()
+        };
+        for refused in [false, true] {
+            if refused {
+                d.refused = Some(::corsmatch::Refused {
+                    reason: ::corsmatch::Refusal::Denied,
+                    code: "AccessForbidden",
+                    message: "CORSResponse: This CORS request is not allowed.",
+                    body: &body,
+                });
+                (d.status, d.rule, d.values) = (Some(403), None, [None; 7]);
+            }
+            // SAFETY: `out` is writable, and read only where written (or filled first).
+            unsafe {
+                std::ptr::write_bytes(out.as_mut_ptr(), 0xAB, 1);
+                write_decision(NonNull::new(out.as_mut_ptr()).unwrap(), &d);
+                let o = out.as_ptr();
+                assert_eq!((*o).status, d.status.unwrap());
+                assert_eq!((*o).rule, d.rule.map_or(-1, |r| r as i64));
+                assert_eq!((*o).refused, refused);
+                let headers: Vec<_> = d.headers().collect();
+                assert_eq!((*o).header_count, headers.len());
+                for (i, (name, value)) in headers.iter().enumerate() {
+                    let h = (*o).headers[i];
+                    assert_eq!((text(h.name), text(h.value)), (*name, *value));
+                    if value.is_empty() {
+                        assert_eq!(h.value.data, corsmatch_str::EMPTY.data);
+                    }
+                }
+                let rest = addr_of!((*o).headers).cast::<corsmatch_header>().add(headers.len()).cast::<u8>();
+                let rest_len = (CORSMATCH_MAX_HEADERS - headers.len()) * std::mem::size_of::<corsmatch_header>();
+                assert!(std::slice::from_raw_parts(rest, rest_len).iter().all(|&b| b == 0xAB));
+                let errors = [(*o).error_code, (*o).error_message, (*o).error_body].map(text);
+                if refused {
+                    assert_eq!((*o).refusal, CORSMATCH_REFUSAL_DENIED);
+                    let r = d.refused.unwrap();
+                    assert_eq!(errors, [r.code, r.message, r.body]);
+                } else {
+                    assert_eq!((*o).refusal, CORSMATCH_REFUSAL_NONE);
+                    assert_eq!(errors, ["", "", ""]);
+                }
+            }
         }
     }
 
