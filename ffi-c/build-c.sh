@@ -9,7 +9,7 @@ cd "$root"
 cargo build --release -p corsmatch-ffi
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 libdir="$target_dir/release"
-version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
+version="$(scripts/version.sh)"
 # The system libraries the Rust standard library needs in a static link on Linux/glibc
 # (`cargo rustc -p corsmatch-ffi --crate-type staticlib -- --print native-static-libs`).
 system_libs="-lgcc_s -lutil -lrt -lpthread -lm -ldl"

@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 # One version everywhere: the versioned symbol the package references is the workspace's.
-version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
+version="$(scripts/version.sh)"
 sym="corsmatch_abi_${version//./_}"
 if ! grep -q "const abiVersion = \"$version\"" go/abi_version.go || [ "$(grep -c "$sym" go/abi_version.go)" != 2 ]; then
     echo "go/abi_version.go is not for version $version: set abiVersion and $sym" >&2

@@ -12,7 +12,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 log() { printf '== dist: %s\n' "$*"; }
 
-version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
+version="$(scripts/version.sh)"
 [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] || { echo "make dist builds the linux-x86_64 artifacts; this is $(uname -s)-$(uname -m)" >&2; exit 1; }
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 dist="$root/dist"

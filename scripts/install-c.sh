@@ -9,7 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 prefix="$1"
 built="$2"
-version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)"
+version="$("$root/scripts/version.sh")"
 major="${version%%.*}"
 minor="${version#*.}"
 minor="${minor%%.*}"

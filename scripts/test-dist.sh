@@ -18,7 +18,7 @@ log() { printf '== test-dist: %s\n' "$*"; }
 fail() { echo "test-dist: FAILED: $*" >&2; exit 1; }
 
 version="$(cat "$dist/VERSION" 2>/dev/null)" || fail "no dist/VERSION: run make dist first"
-[ "$version" = "$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)" ] \
+[ "$version" = "$("$root/scripts/version.sh")" ] \
     || fail "dist/ is of version $version, the workspace of another: run make dist"
 
 # No Rust: every PATH entry holding cargo or rustc goes.
