@@ -1180,26 +1180,35 @@ mod tests {
     #[global_allocator]
     static COUNTING: Counting = Counting;
 
-    #[test]
-    fn evaluation_through_the_c_abi_allocates_nothing_once_warm() {
-        let xml = b"<CORSConfiguration><CORSRule><AllowedOrigin>https://*.example.com</AllowedOrigin>\
-            <AllowedMethod>PUT</AllowedMethod><AllowedHeader>x-amz-*</AllowedHeader>\
-            <ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>";
+    /// A rule set compiled through the C ABI, and a scratch; the caller frees both.
+    fn compiled(xml: &[u8], profile: corsmatch_profile) -> (*const corsmatch_ruleset, *mut corsmatch_scratch) {
         let mut rules: *const corsmatch_ruleset = std::ptr::null();
         let mut scratch: *mut corsmatch_scratch = std::ptr::null_mut();
-        let mut d = std::mem::MaybeUninit::<corsmatch_decision>::uninit();
-        // SAFETY: valid pointers and lengths throughout; handles freed once at the end.
+        // SAFETY: valid pointers and lengths; the out pointers are writable.
         unsafe {
             let r = corsmatch_ruleset_new(
                 xml.as_ptr().cast(),
                 xml.len(),
-                CORSMATCH_PROFILE_S3,
+                profile,
                 std::ptr::null(),
                 &mut rules,
                 std::ptr::null_mut(),
             );
             assert_eq!(r, corsmatch_result::CORSMATCH_OK);
             assert_eq!(corsmatch_scratch_new(&mut scratch), corsmatch_result::CORSMATCH_OK);
+        }
+        (rules, scratch)
+    }
+
+    #[test]
+    fn evaluation_through_the_c_abi_allocates_nothing_once_warm() {
+        let xml = b"<CORSConfiguration><CORSRule><AllowedOrigin>https://*.example.com</AllowedOrigin>\
+            <AllowedMethod>PUT</AllowedMethod><AllowedHeader>x-amz-*</AllowedHeader>\
+            <ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>";
+        let (rules, scratch) = compiled(xml, CORSMATCH_PROFILE_S3);
+        let mut d = std::mem::MaybeUninit::<corsmatch_decision>::uninit();
+        // SAFETY: valid pointers and lengths throughout; handles freed once at the end.
+        unsafe {
             let s = |t: &str| (t.as_ptr().cast::<c_char>(), t.len());
             let run = |d: *mut corsmatch_decision, origin: &str, acrm: &str, acrh: &str| {
                 let ((o, ol), (m, ml), (h, hl), (i, il)) = (s(origin), s(acrm), s(acrh), s("request-id"));
@@ -1239,19 +1248,10 @@ mod tests {
         let core = RuleSet::from_xml(xml.as_bytes(), Profile::Oss).expect("valid");
         let want = ::corsmatch::lint::to_json(&core.lint());
         assert!(want.contains("\"shadowed-rule\"") && want.contains("\"method-duplicate\""), "{want}");
-        let mut rules: *const corsmatch_ruleset = std::ptr::null();
+        let (rules, scratch) = compiled(xml.as_bytes(), CORSMATCH_PROFILE_OSS);
         let (mut len, mut problems) = (0usize, usize::MAX);
-        // SAFETY: valid pointers and lengths throughout; the handle is freed once at the end.
+        // SAFETY: valid pointers and lengths throughout; the handles are freed once at the end.
         unsafe {
-            let r = corsmatch_ruleset_new(
-                xml.as_ptr().cast(),
-                xml.len(),
-                CORSMATCH_PROFILE_OSS,
-                std::ptr::null(),
-                &mut rules,
-                std::ptr::null_mut(),
-            );
-            assert_eq!(r, corsmatch_result::CORSMATCH_OK);
             let r = corsmatch_ruleset_lint(rules, std::ptr::null_mut(), 0, &mut len, &mut problems);
             assert_eq!((r, len, problems), (corsmatch_result::CORSMATCH_BUFFER_TOO_SMALL, want.len(), usize::MAX));
             let mut buf = vec![0u8; len];
@@ -1262,6 +1262,7 @@ mod tests {
             assert_eq!(problems, 1);
             let r = corsmatch_ruleset_lint(rules, buf.as_mut_ptr().cast(), buf.len(), &mut len, std::ptr::null_mut());
             assert_eq!(r, corsmatch_result::CORSMATCH_OK);
+            corsmatch_scratch_free(scratch);
             corsmatch_ruleset_free(rules);
         }
     }
@@ -1297,21 +1298,10 @@ mod tests {
                 None => (std::ptr::null(), 3),
             }
         };
-        let mut rules: *const corsmatch_ruleset = std::ptr::null();
-        let mut scratch: *mut corsmatch_scratch = std::ptr::null_mut();
+        let (rules, scratch) = compiled(xml, CORSMATCH_PROFILE_S3);
         let mut d = std::mem::MaybeUninit::<corsmatch_decision>::uninit();
         // SAFETY: valid pointers and lengths throughout; handles freed once at the end.
         unsafe {
-            let r = corsmatch_ruleset_new(
-                xml.as_ptr().cast(),
-                xml.len(),
-                CORSMATCH_PROFILE_S3,
-                std::ptr::null(),
-                &mut rules,
-                std::ptr::null_mut(),
-            );
-            assert_eq!(r, corsmatch_result::CORSMATCH_OK);
-            assert_eq!(corsmatch_scratch_new(&mut scratch), corsmatch_result::CORSMATCH_OK);
             let in_order = |args: &[(*const c_char, usize)]| -> Result<Vec<Option<&str>>, corsmatch_result> {
                 args.iter().map(|&(p, n)| try_request_str(p, n)).collect()
             };
