@@ -99,6 +99,10 @@ pub(crate) fn eq(a: &[u8], b: &[u8]) -> bool {
             let (b0, b1) = (&b[..4], &b[n - 4..]);
             a0 == b0 && a1 == b1
         }
+        // Two words, overlapping, without the loop's compares and branches: header names such
+        // as `content-type` are this long (callgrind, allowed preflight at 1 rule: 1,098 ->
+        // 1,064 instructions per call).
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
         _ => {
             // Eight bytes at a time, the last word overlapping the one before.
             let mut at = 0;
