@@ -526,24 +526,25 @@ impl Side {
             + self.others.len()
     }
 
-    /// The groups of the two-sided globs under `lit` whose other half `origin` has at its
-    /// other end, as long enough. `AT_END`: this is the suffix side, whose literals sit at the
-    /// origin's end and whose globs' other halves at its start.
+    /// The two-sided globs under `lit`.
     #[inline(always)]
-    pub(crate) fn globs<'s, const AT_END: bool>(
-        &'s self,
-        lit: &Literal,
-        origin: &'s [u8],
-    ) -> impl Iterator<Item = u32> + 's {
+    pub(crate) fn halves(&self, lit: &Literal) -> &[Half] {
+        &self.halves[lit.halves.start as usize..lit.halves.end as usize]
+    }
+
+    /// Whether `origin` has this glob's other half at its other end, and is long enough.
+    /// `AT_END`: this is the suffix side, whose literals sit at the origin's end and whose
+    /// globs' other halves at its start. (A test, not a `filter_map` closure over the
+    /// halves: the compiler left that closure out of line, a call per glob.)
+    #[inline(always)]
+    pub(crate) fn other_half_matches<const AT_END: bool>(&self, half: &Half, origin: &[u8]) -> bool {
         let n = origin.len();
-        let halves = &self.halves[lit.halves.start as usize..lit.halves.end as usize];
-        halves.iter().filter_map(move |half| {
-            let (at, len) = (half.other.0 as usize, half.other.1 as usize);
-            // `min_len` counts both halves, so the cut below is within `origin`.
-            let fits = n >= half.min_len as usize;
-            let there = || if AT_END { &origin[..len] } else { &origin[n - len..] };
-            (fits && ascii::eq(there(), &self.others[at..at + len])).then_some(half.group)
-        })
+        let (at, len) = (half.other.0 as usize, half.other.1 as usize);
+        // `min_len` counts both halves, so the cut below is within `origin`.
+        n >= half.min_len as usize && {
+            let there = if AT_END { &origin[..len] } else { &origin[n - len..] };
+            ascii::eq(there, &self.others[at..at + len])
+        }
     }
 }
 

@@ -305,8 +305,10 @@ fn first_indexed(
         if let Some(g) = lit.open {
             cx.consider(g);
         }
-        for g in idx.prefixes.globs::<false>(lit, bytes) {
-            cx.consider(g);
+        for half in idx.prefixes.halves(lit) {
+            if idx.prefixes.other_half_matches::<false>(half, bytes) {
+                cx.consider(half.group);
+            }
         }
     }
     for &id in &scratch.suffix_ids {
@@ -314,8 +316,10 @@ fn first_indexed(
         if let Some(g) = lit.open {
             cx.consider(g);
         }
-        for g in idx.suffixes.globs::<true>(lit, bytes) {
-            cx.consider(g);
+        for half in idx.suffixes.halves(lit) {
+            if idx.suffixes.other_half_matches::<true>(half, bytes) {
+                cx.consider(half.group);
+            }
         }
     }
     let best = cx.best;
