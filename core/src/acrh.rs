@@ -45,7 +45,8 @@ impl Acrh {
     }
 
     /// The browsers' form, in one pass: whether it had capitals (still to be lowercased), or
-    /// `None` (and the output unfinished) at a space, a tab or an empty item.
+    /// `None` (and the output unfinished) at a space, a tab, another control byte or an
+    /// empty item.
     fn join_plain(&mut self, list: &str) -> Option<bool> {
         let bytes = list.as_bytes();
         let n = bytes.len();
@@ -147,6 +148,7 @@ mod tests {
             "\ta\t, b ,c",
             "x-é-Ü,ÿ,Ä",
             "12345678,12345678,12345678",
+            "a\u{1}b,C\u{1f},\u{7f}x-0123456789abcdef",
         ] {
             check(&mut a, list);
         }
