@@ -65,8 +65,11 @@ impl Acrh {
                 if end == start {
                     return None; // an empty item
                 }
-                // Between commas: UTF-8 boundaries.
-                self.push(&list[start..end]);
+                // Between commas: UTF-8 boundaries. Each item but the last is followed by
+                // a comma, so the separator goes after it, without asking whether it is
+                // the first.
+                self.push_item(&list[start..end]);
+                self.joined.push_str(", ");
                 start = end + 1;
                 commas &= commas - 1;
             }
@@ -76,8 +79,15 @@ impl Acrh {
         if start == n {
             return None; // an empty last item (or no input)
         }
-        self.push(&list[start..]);
+        self.push_item(&list[start..]);
         Some(upper)
+    }
+
+    #[inline(always)]
+    fn push_item(&mut self, item: &str) {
+        let at = self.joined.len() as u32;
+        self.joined.push_str(item);
+        self.items.push((at, self.joined.len() as u32));
     }
 
     #[inline(always)]
