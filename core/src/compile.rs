@@ -283,6 +283,8 @@ pub(crate) enum Trie {
 pub(crate) struct LengthTable {
     /// The distinct literal lengths, ascending, each with its filter.
     lengths: Box<[Length]>,
+    /// Whether some length has `longest` set.
+    some_whole: bool,
     /// The filters' bits, one range per length.
     bits: Box<[u64]>,
     /// The literals by the hash of their bytes (foldhash, a random seed per table): open
@@ -304,7 +306,14 @@ pub(crate) struct LengthTable {
 /// lookup hashes and compares every byte. A false positive costs only that lookup.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Length {
-    len: usize,
+    len: u32,
+    /// The longest origin a literal of this length can lead to a match for: its own length
+    /// when every such literal is an exact origin and nothing else (no `prefix*`, no
+    /// two-sided glob), which matches only an origin of that length; else `u32::MAX`.
+    /// Exact origins are often lengths of their own: skipping those lengths for longer
+    /// origins spares their filter checks (allowed preflight at 100 rules, three lengths
+    /// skipped: 1,369 -> 1,341 instructions per call, callgrind).
+    longest: u32,
     /// Where its bits start in `LengthTable::bits`.
     offset: u32,
     /// 64 minus the log2 of its bit count.
@@ -328,8 +337,9 @@ fn filter_slot(w: u64, shift: u32) -> usize {
 
 impl LengthTable {
     /// Sixteen filter bits per literal, so about one miss in sixteen gets through.
-    fn new(values: Vec<Vec<u8>>, reversed: bool) -> LengthTable {
-        let mut by_length: std::collections::BTreeMap<usize, Vec<u64>> = std::collections::BTreeMap::new();
+    /// `whole_only[id]`: literal `id` leads only to an exact origin.
+    fn new(values: Vec<Vec<u8>>, whole_only: &[bool], reversed: bool) -> LengthTable {
+        let mut by_length: std::collections::BTreeMap<usize, (Vec<u64>, bool)> = std::collections::BTreeMap::new();
         let hasher = foldhash::fast::RandomState::default();
         let mut slots = vec![0u64; (2 * values.len()).next_power_of_two().max(2)];
         let mask = slots.len() - 1;
@@ -339,7 +349,9 @@ impl LengthTable {
             if reversed {
                 v.reverse();
             }
-            by_length.entry(v.len()).or_default().push(ascii::inner_word(&v, !reversed));
+            let (words, whole) = by_length.entry(v.len()).or_insert((Vec::new(), true));
+            words.push(ascii::inner_word(&v, !reversed));
+            *whole &= whole_only[id];
             // Literals are distinct (interned), so each goes in once.
             let hash = hash_bytes(&hasher, &v);
             let mut at = hash as usize & mask;
@@ -352,9 +364,13 @@ impl LengthTable {
         }
         let mut lengths = Vec::with_capacity(by_length.len());
         let mut bits = Vec::new();
-        for (len, words) in by_length {
+        for (len, (words, whole)) in by_length {
             let log = (words.len() * 16).next_power_of_two().clamp(64, 1 << 24).trailing_zeros();
-            let l = Length { len, offset: bits.len() as u32, shift: 64 - log };
+            // A literal is part of a configured pattern, far shorter than 4 GiB (as `spans`
+            // also assumes).
+            let len = len as u32;
+            let longest = if whole { len } else { u32::MAX };
+            let l = Length { len, longest, offset: bits.len() as u32, shift: 64 - log };
             bits.resize(bits.len() + (1 << (log - 6)), 0u64);
             for w in words {
                 let h = filter_slot(w, l.shift);
@@ -363,6 +379,7 @@ impl LengthTable {
             lengths.push(l);
         }
         LengthTable {
+            some_whole: lengths.iter().any(|l| l.longest != u32::MAX),
             lengths: lengths.into(),
             bits: bits.into(),
             slots: slots.into(),
@@ -375,9 +392,25 @@ impl LengthTable {
     /// Pushes the id of each literal `origin` starts with (ends with, `AT_END`).
     #[inline(always)]
     pub(crate) fn find<const AT_END: bool>(&self, origin: &[u8], found: &mut Vec<u32>) {
+        // The test of `longest` only where some length needs it: tested on every table, it
+        // cost the denied preflight at 100 rules 15 instructions per call, 5 this way
+        // (callgrind).
+        if self.some_whole {
+            self.find_in::<AT_END, true>(origin, found);
+        } else {
+            self.find_in::<AT_END, false>(origin, found);
+        }
+    }
+
+    #[inline(always)]
+    fn find_in<const AT_END: bool, const WHOLE: bool>(&self, origin: &[u8], found: &mut Vec<u32>) {
         let n = origin.len();
-        for l in self.lengths.iter().take_while(|l| l.len <= n) {
-            let key = if AT_END { &origin[n - l.len..] } else { &origin[..l.len] };
+        for l in self.lengths.iter().take_while(|l| l.len as usize <= n) {
+            if WHOLE && n > l.longest as usize {
+                continue;
+            }
+            let len = l.len as usize;
+            let key = if AT_END { &origin[n - len..] } else { &origin[..len] };
             if self.may_hold(l, ascii::inner_word(key, !AT_END)) {
                 if let Some(id) = self.get(key) {
                     found.push(id);
@@ -866,7 +899,8 @@ fn side(
     lengths.sort_unstable();
     lengths.dedup();
     if !values.is_empty() && lengths.len() <= table_max_lengths {
-        let table = LengthTable::new(values, reversed);
+        let whole_only: Vec<bool> = literals.iter().map(|l| l.open.is_none() && l.halves.is_empty()).collect();
+        let table = LengthTable::new(values, &whole_only, reversed);
         return Ok(Side {
             table: Some(table),
             literals: literals.into(),
