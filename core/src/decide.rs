@@ -344,8 +344,10 @@ struct Candidates<'s> {
 impl Candidates<'_> {
     #[inline(always)]
     fn consider(&mut self, group: u32) {
-        let Group { starts } = self.idx.groups[group as usize];
-        for &r in &self.idx.members[starts[self.m] as usize..starts[self.m + 1] as usize] {
+        // Borrowed, not copied out (the copy went through the stack).
+        let Group { starts } = &self.idx.groups[group as usize];
+        let (lo, hi) = (starts[self.m] as usize, starts[self.m + 1] as usize);
+        for &r in &self.idx.members[lo..hi] {
             if r >= self.best {
                 break;
             }
