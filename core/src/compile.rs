@@ -186,7 +186,40 @@ pub(crate) struct HeaderMatcher {
     exact_lengths: u64,
     /// Sorted and deduplicated.
     pub(crate) exact: Box<[Box<str>]>,
+    /// `prefix*` globs whose prefix is 8 to 16 bytes long (`x-oss-meta-*`, `x-amz-meta-*`):
+    /// two word compares each, without the generic glob's loads and length dispatch
+    /// (callgrind per call, allowed preflight at 100 rules: 1,336 -> 1,320).
+    prefix_words: Box<[Words]>,
+    /// The other globs, sorted and deduplicated.
     pub(crate) globs: Box<[(Box<str>, Box<str>)]>,
+}
+
+/// A string of 8 to 16 bytes as its first and its last eight bytes (overlapping when
+/// shorter than 16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Words {
+    len: u32,
+    first: u64,
+    last: u64,
+}
+
+impl Words {
+    fn new(s: &[u8]) -> Option<Words> {
+        let n = s.len();
+        let first = u64::from_le_bytes(*s.first_chunk::<8>()?);
+        let last = u64::from_le_bytes(*s.last_chunk::<8>()?);
+        (n <= 16).then_some(Words { len: n as u32, first, last })
+    }
+
+    /// Whether `name` starts with these bytes.
+    #[inline(always)]
+    fn starts(&self, name: &[u8]) -> bool {
+        let Some(head) = name.get(..self.len as usize) else { return false };
+        match (head.first_chunk::<8>(), head.last_chunk::<8>()) {
+            (Some(f), Some(l)) => u64::from_le_bytes(*f) == self.first && u64::from_le_bytes(*l) == self.last,
+            _ => false,
+        }
+    }
 }
 
 impl HeaderMatcher {
@@ -211,7 +244,22 @@ impl HeaderMatcher {
         exact.dedup();
         globs.sort();
         globs.dedup();
-        HeaderMatcher { any, glob_min, exact_lengths, exact: exact.into(), globs: globs.into() }
+        let mut prefix_words = Vec::new();
+        globs.retain(|(p, s)| match Words::new(p.as_bytes()).filter(|_| s.is_empty()) {
+            Some(w) => {
+                prefix_words.push(w);
+                false
+            }
+            None => true,
+        });
+        HeaderMatcher {
+            any,
+            glob_min,
+            exact_lengths,
+            exact: exact.into(),
+            prefix_words: prefix_words.into(),
+            globs: globs.into(),
+        }
     }
 
     /// Whether the (lowercase) header name is allowed.
@@ -225,12 +273,14 @@ impl HeaderMatcher {
             };
         exact
             || name.len() >= self.glob_min as usize
-                && self.globs.iter().any(|(p, s)| ascii::glob_matches(p.as_bytes(), s.as_bytes(), name))
+                && (self.prefix_words.iter().any(|w| w.starts(name))
+                    || self.globs.iter().any(|(p, s)| ascii::glob_matches(p.as_bytes(), s.as_bytes(), name)))
     }
 
     fn memory_usage(&self) -> usize {
         self.exact.len() * std::mem::size_of::<Box<str>>()
             + self.exact.iter().map(|e| e.len()).sum::<usize>()
+            + std::mem::size_of_val::<[Words]>(&self.prefix_words)
             + self.globs.len() * std::mem::size_of::<(Box<str>, Box<str>)>()
             + self.globs.iter().map(|(p, s)| p.len() + s.len()).sum::<usize>()
     }
@@ -964,6 +1014,41 @@ fn end_state<A: Automaton>(a: &A, bytes: &[u8]) -> Option<u32> {
 mod tests {
     use super::*;
     use crate::{reference, Request, Scratch};
+
+    /// Header globs whose prefix is kept as two words, and the others, against the plain rule.
+    #[test]
+    fn header_globs_agree_with_the_plain_rule() {
+        let patterns = ["abcdefg*", "abcdefgh*", "x-oss-meta-*", "abcdefghijklmnop*", "abcdefghijklmnopq*", "ab*cd"];
+        let names = [
+            "",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgX",
+            "x-oss-meta-",
+            "x-oss-meta-a",
+            "x-oss-metaa",
+            "y-oss-meta-a",
+            "abcdefghijklmnop",
+            "abcdefghijklmnoX",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopqr",
+            "abcd",
+            "abXcd",
+            "acd",
+        ];
+        for p in patterns {
+            let m = HeaderMatcher::new(&[p.to_string()]);
+            let (prefix, suffix) = p.split_once('*').unwrap_or((p, ""));
+            for name in names {
+                let want =
+                    name.len() >= prefix.len() + suffix.len() && name.starts_with(prefix) && name.ends_with(suffix);
+                assert_eq!(m.allows(name.as_bytes()), want, "{p} {name}");
+            }
+        }
+        let kept = HeaderMatcher::new(&["x-oss-meta-*".to_string(), "abcdefg*".to_string()]);
+        assert_eq!((kept.prefix_words.len(), kept.globs.len()), (1, 1));
+    }
 
     /// Every origin pattern shape over a small alphabet, alone and all together, compiled with
     /// length tables, with automata and as a linear list: each must answer as the reference
