@@ -45,7 +45,8 @@ impl Acrh {
     }
 
     /// The browsers' form, in one pass: whether it had capitals (still to be lowercased), or
-    /// `None` (and the output unfinished) at a space, a tab or an empty item.
+    /// `None` (and the output unfinished) at a space, a tab, another control byte or an
+    /// empty item.
     fn join_plain(&mut self, list: &str) -> Option<bool> {
         let bytes = list.as_bytes();
         let n = bytes.len();
@@ -64,8 +65,11 @@ impl Acrh {
                 if end == start {
                     return None; // an empty item
                 }
-                // Between commas: UTF-8 boundaries.
-                self.push(&list[start..end]);
+                // Between commas: UTF-8 boundaries. Each item but the last is followed by
+                // a comma, so the separator goes after it, without asking whether it is
+                // the first.
+                self.push_item(&list[start..end]);
+                self.joined.push_str(", ");
                 start = end + 1;
                 commas &= commas - 1;
             }
@@ -75,8 +79,15 @@ impl Acrh {
         if start == n {
             return None; // an empty last item (or no input)
         }
-        self.push(&list[start..]);
+        self.push_item(&list[start..]);
         Some(upper)
+    }
+
+    #[inline(always)]
+    fn push_item(&mut self, item: &str) {
+        let at = self.joined.len() as u32;
+        self.joined.push_str(item);
+        self.items.push((at, self.joined.len() as u32));
     }
 
     #[inline(always)]
@@ -147,6 +158,7 @@ mod tests {
             "\ta\t, b ,c",
             "x-é-Ü,ÿ,Ä",
             "12345678,12345678,12345678",
+            "a\u{1}b,C\u{1f},\u{7f}x-0123456789abcdef",
         ] {
             check(&mut a, list);
         }

@@ -9,7 +9,10 @@ fn word(b: &[u8], at: usize) -> u64 {
 }
 
 /// Commas, blanks and capitals in up to 32 bytes of a header list: bit `i` of `commas` set
-/// where byte `i` is a comma.
+/// where byte `i` is a comma. `blank` counts every byte up to the space (tabs and the other
+/// control bytes too): they all send a list to the item-by-item path, which reads any form,
+/// and one unsigned compare finds them where a space-or-tab test took four more instructions
+/// per 16 bytes (see the disassembly of `block16`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Block {
     pub(crate) commas: u32,
@@ -66,7 +69,7 @@ pub(crate) fn block_short(c: &[u8]) -> Block {
     let mut upper = false;
     for (i, &b) in c.iter().enumerate().take(32) {
         commas |= u32::from(b == b',') << i;
-        blank |= b == b' ' || b == b'\t';
+        blank |= b <= b' ';
         upper |= b.is_ascii_uppercase();
     }
     Block { commas, blank, upper }
@@ -99,6 +102,10 @@ pub(crate) fn eq(a: &[u8], b: &[u8]) -> bool {
             let (b0, b1) = (&b[..4], &b[n - 4..]);
             a0 == b0 && a1 == b1
         }
+        // Two words, overlapping, without the loop's compares and branches: header names such
+        // as `content-type` are this long (callgrind, allowed preflight at 1 rule: 1,098 ->
+        // 1,064 instructions per call).
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
         _ => {
             // Eight bytes at a time, the last word overlapping the one before.
             let mut at = 0;
@@ -130,7 +137,7 @@ mod tests {
     fn plain(bytes: &[u8]) -> Block {
         Block {
             commas: bytes.iter().enumerate().filter(|(_, &b)| b == b',').map(|(i, _)| 1 << i).sum(),
-            blank: bytes.iter().any(|&b| b == b' ' || b == b'\t'),
+            blank: bytes.iter().any(|&b| b <= b' '),
             upper: bytes.iter().any(u8::is_ascii_uppercase),
         }
     }

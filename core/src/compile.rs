@@ -186,7 +186,40 @@ pub(crate) struct HeaderMatcher {
     exact_lengths: u64,
     /// Sorted and deduplicated.
     pub(crate) exact: Box<[Box<str>]>,
+    /// `prefix*` globs whose prefix is 8 to 16 bytes long (`x-oss-meta-*`, `x-amz-meta-*`):
+    /// two word compares each, without the generic glob's loads and length dispatch
+    /// (callgrind per call, allowed preflight at 100 rules: 1,336 -> 1,320).
+    prefix_words: Box<[Words]>,
+    /// The other globs, sorted and deduplicated.
     pub(crate) globs: Box<[(Box<str>, Box<str>)]>,
+}
+
+/// A string of 8 to 16 bytes as its first and its last eight bytes (overlapping when
+/// shorter than 16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Words {
+    len: u32,
+    first: u64,
+    last: u64,
+}
+
+impl Words {
+    fn new(s: &[u8]) -> Option<Words> {
+        let n = s.len();
+        let first = u64::from_le_bytes(*s.first_chunk::<8>()?);
+        let last = u64::from_le_bytes(*s.last_chunk::<8>()?);
+        (n <= 16).then_some(Words { len: n as u32, first, last })
+    }
+
+    /// Whether `name` starts with these bytes.
+    #[inline(always)]
+    fn starts(&self, name: &[u8]) -> bool {
+        let Some(head) = name.get(..self.len as usize) else { return false };
+        match (head.first_chunk::<8>(), head.last_chunk::<8>()) {
+            (Some(f), Some(l)) => u64::from_le_bytes(*f) == self.first && u64::from_le_bytes(*l) == self.last,
+            _ => false,
+        }
+    }
 }
 
 impl HeaderMatcher {
@@ -211,7 +244,22 @@ impl HeaderMatcher {
         exact.dedup();
         globs.sort();
         globs.dedup();
-        HeaderMatcher { any, glob_min, exact_lengths, exact: exact.into(), globs: globs.into() }
+        let mut prefix_words = Vec::new();
+        globs.retain(|(p, s)| match Words::new(p.as_bytes()).filter(|_| s.is_empty()) {
+            Some(w) => {
+                prefix_words.push(w);
+                false
+            }
+            None => true,
+        });
+        HeaderMatcher {
+            any,
+            glob_min,
+            exact_lengths,
+            exact: exact.into(),
+            prefix_words: prefix_words.into(),
+            globs: globs.into(),
+        }
     }
 
     /// Whether the (lowercase) header name is allowed.
@@ -225,12 +273,14 @@ impl HeaderMatcher {
             };
         exact
             || name.len() >= self.glob_min as usize
-                && self.globs.iter().any(|(p, s)| ascii::glob_matches(p.as_bytes(), s.as_bytes(), name))
+                && (self.prefix_words.iter().any(|w| w.starts(name))
+                    || self.globs.iter().any(|(p, s)| ascii::glob_matches(p.as_bytes(), s.as_bytes(), name)))
     }
 
     fn memory_usage(&self) -> usize {
         self.exact.len() * std::mem::size_of::<Box<str>>()
             + self.exact.iter().map(|e| e.len()).sum::<usize>()
+            + std::mem::size_of_val::<[Words]>(&self.prefix_words)
             + self.globs.len() * std::mem::size_of::<(Box<str>, Box<str>)>()
             + self.globs.iter().map(|(p, s)| p.len() + s.len()).sum::<usize>()
     }
@@ -283,6 +333,8 @@ pub(crate) enum Trie {
 pub(crate) struct LengthTable {
     /// The distinct literal lengths, ascending, each with its filter.
     lengths: Box<[Length]>,
+    /// Whether some length has `longest` set.
+    some_whole: bool,
     /// The filters' bits, one range per length.
     bits: Box<[u64]>,
     /// The literals by the hash of their bytes (foldhash, a random seed per table): open
@@ -304,7 +356,14 @@ pub(crate) struct LengthTable {
 /// lookup hashes and compares every byte. A false positive costs only that lookup.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Length {
-    len: usize,
+    len: u32,
+    /// The longest origin a literal of this length can lead to a match for: its own length
+    /// when every such literal is an exact origin and nothing else (no `prefix*`, no
+    /// two-sided glob), which matches only an origin of that length; else `u32::MAX`.
+    /// Exact origins are often lengths of their own: skipping those lengths for longer
+    /// origins spares their filter checks (allowed preflight at 100 rules, three lengths
+    /// skipped: 1,369 -> 1,341 instructions per call, callgrind).
+    longest: u32,
     /// Where its bits start in `LengthTable::bits`.
     offset: u32,
     /// 64 minus the log2 of its bit count.
@@ -328,8 +387,9 @@ fn filter_slot(w: u64, shift: u32) -> usize {
 
 impl LengthTable {
     /// Sixteen filter bits per literal, so about one miss in sixteen gets through.
-    fn new(values: Vec<Vec<u8>>, reversed: bool) -> LengthTable {
-        let mut by_length: std::collections::BTreeMap<usize, Vec<u64>> = std::collections::BTreeMap::new();
+    /// `whole_only[id]`: literal `id` leads only to an exact origin.
+    fn new(values: Vec<Vec<u8>>, whole_only: &[bool], reversed: bool) -> LengthTable {
+        let mut by_length: std::collections::BTreeMap<usize, (Vec<u64>, bool)> = std::collections::BTreeMap::new();
         let hasher = foldhash::fast::RandomState::default();
         let mut slots = vec![0u64; (2 * values.len()).next_power_of_two().max(2)];
         let mask = slots.len() - 1;
@@ -339,7 +399,9 @@ impl LengthTable {
             if reversed {
                 v.reverse();
             }
-            by_length.entry(v.len()).or_default().push(ascii::inner_word(&v, !reversed));
+            let (words, whole) = by_length.entry(v.len()).or_insert((Vec::new(), true));
+            words.push(ascii::inner_word(&v, !reversed));
+            *whole &= whole_only[id];
             // Literals are distinct (interned), so each goes in once.
             let hash = hash_bytes(&hasher, &v);
             let mut at = hash as usize & mask;
@@ -352,9 +414,13 @@ impl LengthTable {
         }
         let mut lengths = Vec::with_capacity(by_length.len());
         let mut bits = Vec::new();
-        for (len, words) in by_length {
+        for (len, (words, whole)) in by_length {
             let log = (words.len() * 16).next_power_of_two().clamp(64, 1 << 24).trailing_zeros();
-            let l = Length { len, offset: bits.len() as u32, shift: 64 - log };
+            // A literal is part of a configured pattern, far shorter than 4 GiB (as `spans`
+            // also assumes).
+            let len = len as u32;
+            let longest = if whole { len } else { u32::MAX };
+            let l = Length { len, longest, offset: bits.len() as u32, shift: 64 - log };
             bits.resize(bits.len() + (1 << (log - 6)), 0u64);
             for w in words {
                 let h = filter_slot(w, l.shift);
@@ -363,6 +429,7 @@ impl LengthTable {
             lengths.push(l);
         }
         LengthTable {
+            some_whole: lengths.iter().any(|l| l.longest != u32::MAX),
             lengths: lengths.into(),
             bits: bits.into(),
             slots: slots.into(),
@@ -375,9 +442,25 @@ impl LengthTable {
     /// Pushes the id of each literal `origin` starts with (ends with, `AT_END`).
     #[inline(always)]
     pub(crate) fn find<const AT_END: bool>(&self, origin: &[u8], found: &mut Vec<u32>) {
+        // The test of `longest` only where some length needs it: tested on every table, it
+        // cost the denied preflight at 100 rules 15 instructions per call, 5 this way
+        // (callgrind).
+        if self.some_whole {
+            self.find_in::<AT_END, true>(origin, found);
+        } else {
+            self.find_in::<AT_END, false>(origin, found);
+        }
+    }
+
+    #[inline(always)]
+    fn find_in<const AT_END: bool, const WHOLE: bool>(&self, origin: &[u8], found: &mut Vec<u32>) {
         let n = origin.len();
-        for l in self.lengths.iter().take_while(|l| l.len <= n) {
-            let key = if AT_END { &origin[n - l.len..] } else { &origin[..l.len] };
+        for l in self.lengths.iter().take_while(|l| l.len as usize <= n) {
+            if WHOLE && n > l.longest as usize {
+                continue;
+            }
+            let len = l.len as usize;
+            let key = if AT_END { &origin[n - len..] } else { &origin[..len] };
             if self.may_hold(l, ascii::inner_word(key, !AT_END)) {
                 if let Some(id) = self.get(key) {
                     found.push(id);
@@ -526,24 +609,25 @@ impl Side {
             + self.others.len()
     }
 
-    /// The groups of the two-sided globs under `lit` whose other half `origin` has at its
-    /// other end, as long enough. `AT_END`: this is the suffix side, whose literals sit at the
-    /// origin's end and whose globs' other halves at its start.
+    /// The two-sided globs under `lit`.
     #[inline(always)]
-    pub(crate) fn globs<'s, const AT_END: bool>(
-        &'s self,
-        lit: &Literal,
-        origin: &'s [u8],
-    ) -> impl Iterator<Item = u32> + 's {
+    pub(crate) fn halves(&self, lit: &Literal) -> &[Half] {
+        &self.halves[lit.halves.start as usize..lit.halves.end as usize]
+    }
+
+    /// Whether `origin` has this glob's other half at its other end, and is long enough.
+    /// `AT_END`: this is the suffix side, whose literals sit at the origin's end and whose
+    /// globs' other halves at its start. (A test, not a `filter_map` closure over the
+    /// halves: the compiler left that closure out of line, a call per glob.)
+    #[inline(always)]
+    pub(crate) fn other_half_matches<const AT_END: bool>(&self, half: &Half, origin: &[u8]) -> bool {
         let n = origin.len();
-        let halves = &self.halves[lit.halves.start as usize..lit.halves.end as usize];
-        halves.iter().filter_map(move |half| {
-            let (at, len) = (half.other.0 as usize, half.other.1 as usize);
-            // `min_len` counts both halves, so the cut below is within `origin`.
-            let fits = n >= half.min_len as usize;
-            let there = || if AT_END { &origin[..len] } else { &origin[n - len..] };
-            (fits && ascii::eq(there(), &self.others[at..at + len])).then_some(half.group)
-        })
+        let (at, len) = (half.other.0 as usize, half.other.1 as usize);
+        // `min_len` counts both halves, so the cut below is within `origin`.
+        n >= half.min_len as usize && {
+            let there = if AT_END { &origin[..len] } else { &origin[n - len..] };
+            ascii::eq(there, &self.others[at..at + len])
+        }
     }
 }
 
@@ -865,7 +949,8 @@ fn side(
     lengths.sort_unstable();
     lengths.dedup();
     if !values.is_empty() && lengths.len() <= table_max_lengths {
-        let table = LengthTable::new(values, reversed);
+        let whole_only: Vec<bool> = literals.iter().map(|l| l.open.is_none() && l.halves.is_empty()).collect();
+        let table = LengthTable::new(values, &whole_only, reversed);
         return Ok(Side {
             table: Some(table),
             literals: literals.into(),
@@ -929,6 +1014,41 @@ fn end_state<A: Automaton>(a: &A, bytes: &[u8]) -> Option<u32> {
 mod tests {
     use super::*;
     use crate::{reference, Request, Scratch};
+
+    /// Header globs whose prefix is kept as two words, and the others, against the plain rule.
+    #[test]
+    fn header_globs_agree_with_the_plain_rule() {
+        let patterns = ["abcdefg*", "abcdefgh*", "x-oss-meta-*", "abcdefghijklmnop*", "abcdefghijklmnopq*", "ab*cd"];
+        let names = [
+            "",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgX",
+            "x-oss-meta-",
+            "x-oss-meta-a",
+            "x-oss-metaa",
+            "y-oss-meta-a",
+            "abcdefghijklmnop",
+            "abcdefghijklmnoX",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopqr",
+            "abcd",
+            "abXcd",
+            "acd",
+        ];
+        for p in patterns {
+            let m = HeaderMatcher::new(&[p.to_string()]);
+            let (prefix, suffix) = p.split_once('*').unwrap_or((p, ""));
+            for name in names {
+                let want =
+                    name.len() >= prefix.len() + suffix.len() && name.starts_with(prefix) && name.ends_with(suffix);
+                assert_eq!(m.allows(name.as_bytes()), want, "{p} {name}");
+            }
+        }
+        let kept = HeaderMatcher::new(&["x-oss-meta-*".to_string(), "abcdefg*".to_string()]);
+        assert_eq!((kept.prefix_words.len(), kept.globs.len()), (1, 1));
+    }
 
     /// Every origin pattern shape over a small alphabet, alone and all together, compiled with
     /// length tables, with automata and as a linear list: each must answer as the reference
