@@ -125,13 +125,14 @@ pub fn median_ns(batches: usize, min_batch: Duration, mut f: impl FnMut() -> usi
 }
 
 /// Two functions timed in alternating batches, so that both see the machine at the same speed
-/// (this VM's speed drifts by 2x within minutes): the median time of each, and the median of
-/// the per-round ratios `b / a`.
+/// (this VM's speed drifts by 2x within minutes): the median time of each, and the medians of
+/// the per-round ratios `b / a` and differences `b - a`.
 #[derive(Debug, Clone, Copy)]
 pub struct Paired {
     pub a_ns: f64,
     pub b_ns: f64,
     pub ratio: f64,
+    pub diff_ns: f64,
 }
 
 /// [`median_ns`] for `a` and `b` at once, one batch of each per round.
@@ -147,5 +148,6 @@ pub fn paired_ns(
         a_ns: median(rounds.iter().map(|r| r.0).collect()),
         b_ns: median(rounds.iter().map(|r| r.1).collect()),
         ratio: median(rounds.iter().map(|r| r.1 / r.0).collect()),
+        diff_ns: median(rounds.iter().map(|r| r.1 - r.0).collect()),
     }
 }

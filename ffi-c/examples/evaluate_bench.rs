@@ -8,14 +8,10 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use corsmatch::{Options, Profile, Request, Scratch};
+use corsmatch::{Options, Profile, Scratch};
 
-struct Case {
-    name: &'static str,
-    req: Request<'static>,
-    status: Option<u16>,
-    rule: Option<usize>,
-}
+#[path = "../bench/cases.rs"]
+mod cases;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -24,30 +20,7 @@ fn main() {
     let only = args.next();
     let xml = std::fs::read(&path).expect("read the workload");
     let rules = Options::new(Profile::S3).compile_xml(&xml).expect("the workload compiles");
-    let cases = [
-        Case {
-            name: "preflight-match",
-            req: Request::preflight(
-                Some("https://upload.tenant99.example.net"),
-                Some("PUT"),
-                Some("content-type, x-amz-date"),
-            ),
-            status: Some(200),
-            rule: Some(99),
-        },
-        Case {
-            name: "preflight-denied",
-            req: Request::preflight(Some("https://evil.example.org"), Some("PUT"), None),
-            status: Some(403),
-            rule: None,
-        },
-        Case {
-            name: "actual-match",
-            req: Request::new("GET", Some("https://app50.example1.com")),
-            status: None,
-            rule: Some(50),
-        },
-    ];
+    let cases = cases::cases();
     let mut scratch = Scratch::new();
     println!("rules: {}, iterations: {iterations}, best of 5 rounds", rules.config().map_or(0, |c| c.rules.len()));
     for case in cases.iter().filter(|c| only.as_deref().is_none_or(|o| o == c.name)) {
