@@ -102,8 +102,8 @@ impl Acrh {
 
     /// Any form, item by item. Commas and blanks are ASCII, so every index below is a UTF-8
     /// boundary; a byte loop, rather than `split(',')` and `trim_matches`, because the lists
-    /// are short (`memchr` and the char pattern cost more than they save: 646 instructions per
-    /// `set` of `content-type, x-amz-date` before, callgrind).
+    /// are short (`memchr` and the char pattern cost more than they save: callgrind counts 539
+    /// instructions per `set` of `content-type, x-amz-date` with this loop, 646 with those).
     fn join_items(&mut self, list: &str) {
         let bytes = list.as_bytes();
         let blank = |b: u8| b == b' ' || b == b'\t';
