@@ -83,6 +83,7 @@ impl Acrh {
         Some(upper)
     }
 
+    /// Appends an item and notes where it stands.
     #[inline(always)]
     fn push_item(&mut self, item: &str) {
         let at = self.joined.len() as u32;
@@ -90,14 +91,13 @@ impl Acrh {
         self.items.push((at, self.joined.len() as u32));
     }
 
+    /// [`Acrh::push_item`], after the separator unless it is the first item.
     #[inline(always)]
     fn push(&mut self, item: &str) {
         if !self.joined.is_empty() {
             self.joined.push_str(", ");
         }
-        let at = self.joined.len() as u32;
-        self.joined.push_str(item);
-        self.items.push((at, self.joined.len() as u32));
+        self.push_item(item);
     }
 
     /// Any form, item by item. Commas and blanks are ASCII, so every index below is a UTF-8
