@@ -860,6 +860,17 @@ unsafe fn evaluate(
     Ok(())
 }
 
+/// The method of `corsmatch_actual`: required, and not `OPTIONS` (a preflight has its own
+/// entry point).
+#[inline(always)]
+fn actual_method(method: Option<&str>) -> Result<&str, corsmatch_result> {
+    match method {
+        None => Err(corsmatch_result::CORSMATCH_NULL_PARAMETER),
+        Some("OPTIONS") => Err(corsmatch_result::CORSMATCH_INVALID_ARGUMENT),
+        Some(m) => Ok(m),
+    }
+}
+
 /// Answers a preflight (`OPTIONS`) request: the status, the headers in order, and for a
 /// refusal the provider's code, message and XML body.
 ///
@@ -973,19 +984,14 @@ pub unsafe extern "C" fn corsmatch_actual(
             Some(all) => all,
             // Not all plain: the method first, then each string in order; the first error wins.
             None => unsafe {
-                let method = try_request_str(method, method_len)?.ok_or(corsmatch_result::CORSMATCH_NULL_PARAMETER)?;
-                if method == "OPTIONS" {
-                    return Err(corsmatch_result::CORSMATCH_INVALID_ARGUMENT);
-                }
+                let method = actual_method(try_request_str(method, method_len)?)?;
                 let s = strings(origin, origin_len, acrm, acrm_len, acrh, acrh_len)?;
                 [Some(method), s.origin, s.acrm, s.acrh]
             },
         };
-        // When all are plain, the method's own errors are the only ones left (no-op otherwise).
-        let method = method.ok_or(corsmatch_result::CORSMATCH_NULL_PARAMETER)?;
-        if method == "OPTIONS" {
-            return Err(corsmatch_result::CORSMATCH_INVALID_ARGUMENT);
-        }
+        // When all are plain, the method's own errors are the only ones left (checked again,
+        // and passed, otherwise).
+        let method = actual_method(method)?;
         let req = Request {
             method,
             origin,
